@@ -1,0 +1,1 @@
+namespace TestSupport; public static class Placeholder {}
