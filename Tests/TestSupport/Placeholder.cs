@@ -1,1 +1,0 @@
-namespace TestSupport; public static class Placeholder {}
