@@ -1,0 +1,185 @@
+using System.Security.Cryptography;
+using TestSupport;
+
+namespace EndToEnd.Tests.Infrastructure;
+
+/// <summary>Knobs a test can turn when it needs a stack of its own.</summary>
+public sealed record GatewayStackOptions
+{
+    /// <summary>Lifetime of the JWTs the SessionApi mints (seconds).</summary>
+    public int JwtLifetimeSeconds { get; init; } = 300;
+
+    /// <summary>Start SampleWeb too (browser tests need it; API tests do not).</summary>
+    public bool WithSampleWeb { get; init; } = true;
+
+    /// <summary>Extra settings per service, e.g. ["Proxy"] = { ["Gateway:RateLimits:Enabled"] = "true" }.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Extra { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string?>>();
+}
+
+/// <summary>
+/// The whole gateway on loopback as real processes: redis-server, PostgreSQL 15, the Supabase stand-in,
+/// the SessionApi, SampleWeb and the Proxy. Shared by a test collection (<see cref="GatewayCollection"/>);
+/// tests that break things (stop Redis, restart services) start their own with <see cref="StartAsync"/>.
+/// </summary>
+public sealed class GatewayStack : IAsyncLifetime
+{
+    private readonly List<ServiceProcess> _extraProxies = [];
+    private Dictionary<string, string?> _proxySettings = [];
+
+    public GatewayStack() : this(new GatewayStackOptions())
+    {
+    }
+
+    public GatewayStack(GatewayStackOptions options) => Options = options;
+
+    public GatewayStackOptions Options { get; }
+
+    public RedisServer Redis { get; private set; } = null!;
+    public PostgresServer Postgres { get; private set; } = null!;
+    public string DatabaseConnectionString { get; private set; } = "";
+    public ServiceProcess StandIn { get; private set; } = null!;
+    public ServiceProcess SessionApi { get; private set; } = null!;
+    public ServiceProcess? SampleWeb { get; private set; }
+    public ServiceProcess Proxy { get; private set; } = null!;
+
+    public Uri ProxyUrl => Proxy.Url;
+    public Uri StandInUrl => StandIn.Url;
+
+    /// <summary>The origin browsers use; the only one the Proxy trusts for CSRF and websocket upgrades.</summary>
+    public string PublicOrigin => ProxyUrl.GetLeftPart(UriPartial.Authority);
+
+    public string SessionApiCallerKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    public static async Task<GatewayStack> StartAsync(GatewayStackOptions options)
+    {
+        var stack = new GatewayStack(options);
+        await stack.InitializeAsync();
+        return stack;
+    }
+
+    public async Task InitializeAsync()
+    {
+        var redis = RedisServer.StartAsync();
+        var postgres = PostgresServer.StartAsync();
+        Redis = await redis;
+        Postgres = await postgres;
+        DatabaseConnectionString = await Postgres.CreateDatabaseAsync("standin");
+
+        var proxyPort = FreePort.Next();
+        var publicOrigin = $"http://127.0.0.1:{proxyPort}";
+
+        StandIn = await ServiceProcess.StartAsync("stand-in", "Tests/SupabaseStandIn", With("StandIn", new()
+        {
+            ["ConnectionStrings:postgres"] = DatabaseConnectionString,
+            ["StandIn:SiteUrl"] = publicOrigin,
+            ["StandIn:AdditionalRedirectUrls:0"] = publicOrigin + "/**",
+        }), readyPath: "/auth/v1/health");
+
+        using var identityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        SessionApi = await ServiceProcess.StartAsync("sessionapi", "SessionApi", With("SessionApi", new()
+        {
+            ["ConnectionStrings:redis"] = Redis.ConnectionString,
+            ["SessionApi:CallerKey"] = SessionApiCallerKey,
+            ["Jwt:Secret"] = LocalSupabaseKeys.JwtSecret,
+            ["Jwt:LifetimeSeconds"] = Options.JwtLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Identity:SigningKeyPem"] = identityKey.ExportPkcs8PrivateKeyPem(),
+            ["Identity:KeyId"] = "test-identity-1",
+            ["Supabase:Url"] = StandInUrl.ToString().TrimEnd('/'),
+            ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
+            ["Supabase:ServiceKey"] = LocalSupabaseKeys.ServiceRoleKey,
+        }));
+
+        if (Options.WithSampleWeb)
+        {
+            SampleWeb = await ServiceProcess.StartAsync("sampleweb", "SampleWeb", With("SampleWeb", new()
+            {
+                ["Gateway:SessionApiUrl"] = SessionApi.Url.ToString().TrimEnd('/'),
+                ["Supabase:Url"] = StandInUrl.ToString().TrimEnd('/'),
+                ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
+            }));
+        }
+
+        _proxySettings = With("Proxy", new()
+        {
+            ["Supabase:Url"] = StandInUrl.ToString().TrimEnd('/'),
+            ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
+            ["Gateway:SessionApiUrl"] = SessionApi.Url.ToString().TrimEnd('/'),
+            ["Gateway:SessionApiKey"] = SessionApiCallerKey,
+            // Without SampleWeb, page routes point at a closed port (502), which API tests never touch.
+            ["Gateway:SampleWebUrl"] = SampleWeb?.Url.ToString().TrimEnd('/') ?? $"http://127.0.0.1:{FreePort.Next()}",
+            ["Gateway:PublicOrigins:0"] = publicOrigin,
+        });
+        Proxy = await ServiceProcess.StartAsync("proxy", "Proxy", _proxySettings, proxyPort);
+    }
+
+    /// <summary>A second Proxy instance sharing the same SessionApi (its own origin is also trusted).</summary>
+    public async Task<ServiceProcess> StartExtraProxyAsync()
+    {
+        var port = FreePort.Next();
+        var settings = new Dictionary<string, string?>(_proxySettings)
+        {
+            ["Gateway:PublicOrigins:1"] = $"http://127.0.0.1:{port}",
+        };
+        var proxy = await ServiceProcess.StartAsync($"proxy-{_extraProxies.Count + 2}", "Proxy", settings, port);
+        _extraProxies.Add(proxy);
+        return proxy;
+    }
+
+    /// <summary>Runs <c>node Tests/js/&lt;script&gt;</c> with this stack's URLs and keys in its environment.</summary>
+    public Task<NodeResult> RunNodeAsync(string script, object? input = null, TimeSpan? timeout = null) =>
+        NodeScript.RunAsync(script, input, new Dictionary<string, string>
+        {
+            ["PROXY_URL"] = ProxyUrl.ToString().TrimEnd('/'),
+            ["STANDIN_URL"] = StandInUrl.ToString().TrimEnd('/'),
+            ["PUBLIC_ORIGIN"] = PublicOrigin,
+            ["ANON_KEY"] = LocalSupabaseKeys.AnonKey,
+            ["SERVICE_ROLE_KEY"] = LocalSupabaseKeys.ServiceRoleKey,
+        }, timeout ?? TimeSpan.FromSeconds(90));
+
+    public async Task DisposeAsync()
+    {
+        foreach (var proxy in _extraProxies)
+        {
+            await proxy.DisposeAsync();
+        }
+        await DisposeQuietly(Proxy);
+        await DisposeQuietly(SampleWeb);
+        await DisposeQuietly(SessionApi);
+        await DisposeQuietly(StandIn);
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+    }
+
+    private Dictionary<string, string?> With(string service, Dictionary<string, string?> settings)
+    {
+        if (Options.Extra.TryGetValue(service, out var extra))
+        {
+            foreach (var (key, value) in extra)
+            {
+                settings[key] = value;
+            }
+        }
+        return settings;
+    }
+
+    private static async Task DisposeQuietly(IAsyncDisposable? disposable)
+    {
+        if (disposable is not null)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayStack>
+{
+    public const string Name = "gateway";
+}
