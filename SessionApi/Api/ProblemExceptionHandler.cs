@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Diagnostics;
+using SessionApi.Redis;
+using SessionApi.Sessions;
+
+namespace SessionApi.Api;
+
+/// <summary>Maps failures to problem details; never a stack trace.</summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title) = exception switch
+        {
+            InvalidSessionRequestException => (400, "Invalid request"),
+            BadHttpRequestException => (400, "Invalid request"),
+            System.Text.Json.JsonException => (400, "Invalid JSON"),
+            RedisConnectionException => (503, "Session store unavailable"),
+            RedisServerException => (503, "Session store unavailable"),
+            _ => (500, "Unexpected error"),
+        };
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Request failed: {Title}", title);
+        }
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new()
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = status == 500 ? null : exception.Message },
+        });
+    }
+}

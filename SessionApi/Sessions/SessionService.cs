@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Gateway.Contracts;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using SessionApi.Events;
+using SessionApi.Options;
+using SessionApi.Supabase;
+using SessionApi.Tokens;
+
+namespace SessionApi.Sessions;
+
+/// <summary>Thrown for input the API must refuse with 400.</summary>
+public sealed class InvalidSessionRequestException(string message) : Exception(message);
+
+/// <summary>The session lifecycle: create, resolve (touch + mint), list, revoke, user updates.</summary>
+public sealed class SessionService(
+    ISessionStore store,
+    TokenMinter minter,
+    SessionEventHub events,
+    SupabaseSync supabase,
+    IOptions<SessionLifetimeOptions> lifetimes,
+    TimeProvider time,
+    ILogger<SessionService> logger)
+{
+    private static readonly ActivitySource Activities = new("SessionApi.Sessions");
+    private static readonly Meter Meter = new("SessionApi.Sessions");
+    private static readonly Counter<long> Started = Meter.CreateCounter<long>("sessions.started");
+    private static readonly Counter<long> Ended = Meter.CreateCounter<long>("sessions.ended");
+    private static readonly Counter<long> Revoked = Meter.CreateCounter<long>("sessions.revoked");
+
+    private SessionLifetimeOptions Lifetimes => lifetimes.Value;
+
+    public async Task<CreateSessionResponse> CreateAsync(CreateSessionRequest request, CancellationToken ct)
+    {
+        using var activity = Activities.StartActivity("session.create");
+        var claims = ReadGoTrueClaims(request.GoTrue.AccessToken);
+        var userId = claims.TryGetProperty("sub", out var sub) && Guid.TryParse(sub.GetString(), out _)
+            ? sub.GetString()!
+            : throw new InvalidSessionRequestException("The GoTrue access token has no user id (sub).");
+        if (string.IsNullOrEmpty(request.GoTrue.RefreshToken))
+        {
+            throw new InvalidSessionRequestException("The GoTrue session has no refresh token.");
+        }
+        var now = time.GetUtcNow();
+        var cookie = SessionCookie.CreateNew();
+        var record = new SessionRecord
+        {
+            PublicId = Guid.NewGuid().ToString(),
+            UserId = userId,
+            GoTrueSessionId = claims.TryGetProperty("session_id", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null,
+            CreatedAt = now,
+            LastSeenAt = now,
+            AbsoluteExpiresAt = now + Lifetimes.AbsoluteLifetime,
+            Aal = claims.TryGetProperty("aal", out var aal) && aal.ValueKind == JsonValueKind.String ? aal.GetString()! : "aal1",
+            Amr = claims.TryGetProperty("amr", out var amr) ? amr.Clone() : JsonDocument.Parse("[]").RootElement,
+            Ip = Truncate(request.Client.Ip, 64),
+            UserAgent = Truncate(request.Client.UserAgent, 512),
+            User = request.GoTrue.User.ValueKind == JsonValueKind.Object ? request.GoTrue.User.Clone() : JsonDocument.Parse("{}").RootElement,
+            Claims = claims,
+            SealedRefreshToken = SecretBox.Seal(request.GoTrue.RefreshToken, cookie.Secret, cookie.Key),
+            GoTrueExpiresAt = DateTimeOffset.FromUnixTimeSeconds(request.GoTrue.ExpiresAt),
+        };
+        await store.SaveAsync(cookie.Key, record, TimeToLive(record, now), ct);
+        Started.Add(1);
+        Mirror(record, now);
+        return new CreateSessionResponse(cookie.Value, View(record), minter.Mint(record));
+    }
+
+    /// <summary>Null when the session is unknown, expired or revoked (or the cookie secret does not match).</summary>
+    public async Task<ResolvedSession?> ResolveAsync(ResolveSessionRequest request, CancellationToken ct)
+    {
+        var (cookie, record) = await LoadAsync(request.Cookie, ct);
+        if (record is null)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        if (now - record.LastSeenAt >= Lifetimes.TouchInterval)
+        {
+            record = record with
+            {
+                LastSeenAt = now,
+                Ip = Truncate(request.Client?.Ip, 64) ?? record.Ip,
+                UserAgent = Truncate(request.Client?.UserAgent, 512) ?? record.UserAgent,
+            };
+            await store.SaveAsync(cookie.Key, record, TimeToLive(record, now), ct);
+            Mirror(record, now);
+        }
+        return new ResolvedSession(View(record), minter.Mint(record));
+    }
+
+    public async Task<IReadOnlyList<SessionView>> ListAsync(string userId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return (await store.ListByUserAsync(ValidUserId(userId), ct))
+            .Where(s => s.Record.ExpiresAt(Lifetimes.IdleTimeout) > now)
+            .OrderByDescending(s => s.Record.CreatedAt)
+            .Select(s => View(s.Record))
+            .ToList();
+    }
+
+    /// <summary>Revokes by scope relative to the cookie's session. Null when the cookie names no live session.</summary>
+    public async Task<IReadOnlyList<string>?> RevokeAsync(RevokeSessionsRequest request, CancellationToken ct)
+    {
+        var (cookie, current) = await LoadAsync(request.Cookie, ct);
+        if (current is null)
+        {
+            return null;
+        }
+        List<(string Key, SessionRecord Record)> targets;
+        switch (request.Scope)
+        {
+            case "current":
+                targets = [(cookie.Key, current)];
+                break;
+            case "others":
+            case "all":
+                targets = (await store.ListByUserAsync(current.UserId, ct))
+                    .Where(s => request.Scope == "all" || s.Key != cookie.Key)
+                    .ToList();
+                if (request.Scope == "all" && targets.All(t => t.Key != cookie.Key))
+                {
+                    targets.Add((cookie.Key, current));
+                }
+                break;
+            case "one":
+                if (!Guid.TryParse(request.SessionId, out var publicId))
+                {
+                    throw new InvalidSessionRequestException("'sessionId' must be a UUID.");
+                }
+                var key = await store.FindKeyAsync(publicId.ToString(), ct);
+                var target = key is null ? null : await store.GetAsync(key, ct);
+                if (target is null || target.UserId != current.UserId)
+                {
+                    return []; // not found, or someone else's: indistinguishable to the caller
+                }
+                targets = [(key!, target)];
+                break;
+            default:
+                throw new InvalidSessionRequestException("'scope' must be one of current, others, all, one.");
+        }
+        await EndAsync(targets, request.Scope == "all" ? "signed out everywhere" : "revoked", goTrueScope: request.Scope == "all" ? "global" : "local", ct);
+        return targets.Select(t => t.Record.PublicId).ToList();
+    }
+
+    /// <summary>Ends every session of a user (banned or deleted upstream).</summary>
+    public async Task<IReadOnlyList<string>> RevokeUserAsync(string userId, string reason, CancellationToken ct)
+    {
+        var targets = await store.ListByUserAsync(ValidUserId(userId), ct);
+        await EndAsync(targets, reason, goTrueScope: null, ct);
+        return targets.Select(t => t.Record.PublicId).ToList();
+    }
+
+    /// <summary>Replaces the stored user object in every live session of the user; the next minted tokens carry it.</summary>
+    public async Task<int> UpdateUserAsync(string userId, JsonElement user, CancellationToken ct)
+    {
+        if (user.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidSessionRequestException("The body must be a user object.");
+        }
+        var now = time.GetUtcNow();
+        var sessions = await store.ListByUserAsync(ValidUserId(userId), ct);
+        foreach (var (key, record) in sessions)
+        {
+            await store.SaveAsync(key, record with { User = user.Clone() }, TimeToLive(record, now), ct);
+        }
+        await events.PublishAsync(new SessionEvent("updated", userId, sessions.Select(s => s.Record.PublicId).ToList(), "user updated"), ct);
+        return sessions.Count;
+    }
+
+    private async Task EndAsync(IReadOnlyList<(string Key, SessionRecord Record)> targets, string reason, string? goTrueScope, CancellationToken ct)
+    {
+        if (targets.Count == 0)
+        {
+            return;
+        }
+        // Redis first: once this returns, no instance can resolve these sessions (fail closed).
+        await store.DeleteAsync(targets, ct);
+        Revoked.Add(targets.Count);
+        Ended.Add(targets.Count);
+        await events.PublishAsync(new SessionEvent("revoked", targets[0].Record.UserId, targets.Select(t => t.Record.PublicId).ToList(), reason), ct);
+        var now = time.GetUtcNow();
+        foreach (var (_, record) in targets)
+        {
+            var row = MirrorRow(record);
+            row["revoked_at"] = now;
+            supabase.Mirror(row);
+            if (goTrueScope == "local" && record.GoTrueSessionId is not null)
+            {
+                supabase.EndGoTrueSession(minter.Mint(record).AccessToken, "local");
+            }
+        }
+        if (goTrueScope == "global")
+        {
+            supabase.EndGoTrueSession(minter.Mint(targets[0].Record).AccessToken, "global");
+        }
+        logger.LogInformation("Ended {Count} session(s) of user {UserId}: {Reason}", targets.Count, targets[0].Record.UserId, reason);
+    }
+
+    private async Task<(SessionCookie Cookie, SessionRecord? Record)> LoadAsync(string? cookieValue, CancellationToken ct)
+    {
+        if (!SessionCookie.TryParse(cookieValue, out var cookie))
+        {
+            throw new InvalidSessionRequestException("The session cookie is malformed.");
+        }
+        var record = await store.GetAsync(cookie.Key, ct);
+        if (record is null || record.ExpiresAt(Lifetimes.IdleTimeout) <= time.GetUtcNow())
+        {
+            return (cookie, null);
+        }
+        // The AES-GCM tag proves the caller holds this session's secret, not just its id.
+        if (SecretBox.Open(record.SealedRefreshToken, cookie.Secret, cookie.Key) is null)
+        {
+            logger.LogWarning("A session cookie with a valid id but a wrong secret was presented");
+            return (cookie, null);
+        }
+        return (cookie, record);
+    }
+
+    private TimeSpan TimeToLive(SessionRecord record, DateTimeOffset now) => record.ExpiresAt(Lifetimes.IdleTimeout) - now;
+
+    private SessionView View(SessionRecord record) => new(
+        record.PublicId, record.UserId, record.GoTrueSessionId, record.CreatedAt, record.LastSeenAt,
+        record.ExpiresAt(Lifetimes.IdleTimeout), record.Aal, record.Amr, record.Ip, record.UserAgent, record.User);
+
+    private void Mirror(SessionRecord record, DateTimeOffset now)
+    {
+        var row = MirrorRow(record);
+        row["last_seen_at"] = now;
+        supabase.Mirror(row);
+    }
+
+    private Dictionary<string, object?> MirrorRow(SessionRecord record) => new()
+    {
+        ["id"] = record.PublicId,
+        ["user_id"] = record.UserId,
+        ["created_at"] = record.CreatedAt,
+        ["last_seen_at"] = record.LastSeenAt,
+        ["expires_at"] = record.ExpiresAt(Lifetimes.IdleTimeout),
+        ["ip"] = record.Ip,
+        ["user_agent"] = record.UserAgent,
+        ["aal"] = record.Aal,
+        ["revoked_at"] = null,
+    };
+
+    private static JsonElement ReadGoTrueClaims(string accessToken)
+    {
+        // The token comes from GoTrue through the authenticated Proxy; we copy its claims, Supabase verifies ours.
+        try
+        {
+            var token = new JsonWebToken(accessToken);
+            return JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(token.EncodedPayload)).RootElement.Clone();
+        }
+        catch (Exception e) when (e is ArgumentException or JsonException or FormatException)
+        {
+            throw new InvalidSessionRequestException("The GoTrue access token is not a JWT.");
+        }
+    }
+
+    private static string ValidUserId(string userId) =>
+        Guid.TryParse(userId, out var id) ? id.ToString() : throw new InvalidSessionRequestException("The user id must be a UUID.");
+
+    private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+}
