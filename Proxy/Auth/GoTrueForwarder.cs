@@ -1,0 +1,51 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Options;
+using Proxy.Errors;
+using Proxy.Options;
+
+namespace Proxy.Auth;
+
+/// <summary>A GoTrue answer read into memory so the Proxy can decide what the browser sees.</summary>
+public sealed record GoTrueResponse(int Status, byte[] Body, string? ContentType, IReadOnlyDictionary<string, string> Headers);
+
+/// <summary>Calls GoTrue (through the Supabase API gateway) with the project key and the client's IP.</summary>
+public sealed class GoTrueForwarder(HttpClient http, IOptions<SupabaseUpstreamOptions> supabase)
+{
+    private static readonly string[] PassThroughResponseHeaders = [GatewayErrors.ApiVersionHeader, "x-sb-error-code", "Retry-After"];
+
+    public async Task<GoTrueResponse> SendAsync(HttpContext context, string pathAndQuery, byte[]? body, string? bearer, CancellationToken ct)
+    {
+        var url = supabase.Value.Url.TrimEnd('/') + pathAndQuery;
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), url);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+                ? type : new MediaTypeHeaderValue("application/json");
+        }
+        request.Headers.TryAddWithoutValidation("apikey", supabase.Value.AnonKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer ?? supabase.Value.AnonKey);
+        foreach (var name in new[] { GatewayErrors.ApiVersionHeader, "X-Client-Info", "Accept" })
+        {
+            if (context.Request.Headers.TryGetValue(name, out var value))
+            {
+                request.Headers.TryAddWithoutValidation(name, value.ToString());
+            }
+        }
+        if (context.Connection.RemoteIpAddress is { } ip)
+        {
+            request.Headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
+        }
+        using var response = await http.SendAsync(request, ct);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in PassThroughResponseHeaders)
+        {
+            if (response.Headers.TryGetValues(name, out var values))
+            {
+                headers[name] = string.Join(",", values);
+            }
+        }
+        return new GoTrueResponse((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(ct),
+            response.Content.Headers.ContentType?.ToString(), headers);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Contracts;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Proxy.Auth;
+
+/// <summary>
+/// What the browser gets instead of Supabase's tokens (supabase-contract.md §6.3): a JWT-shaped access token
+/// with the user's claims, signed with a key that exists only in this process (Supabase rejects it), and an
+/// opaque refresh placeholder. supabase-js decodes and stores them and works unchanged.
+/// </summary>
+public sealed class PlaceholderTokens
+{
+    private readonly SigningCredentials _key = new(
+        new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "gateway-placeholder" },
+        SecurityAlgorithms.EcdsaSha256);
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    /// <summary>The session body in GoTrue's shape (§1.2), holding no credential Supabase would accept.</summary>
+    public JsonObject SessionBody(ResolvedSession session, DateTimeOffset now)
+    {
+        var view = session.Session;
+        var expiresAt = view.ExpiresAt < now.AddHours(1) ? view.ExpiresAt : now.AddHours(1);
+        // auth-js refreshes within 90 s of expiry; keep the placeholder comfortably longer-lived than that.
+        if (expiresAt < now.AddSeconds(300))
+        {
+            expiresAt = now.AddSeconds(300);
+        }
+        var user = view.User;
+        var claims = new JsonObject
+        {
+            ["iss"] = "supabase-gateway-placeholder",
+            ["sub"] = view.UserId,
+            ["aud"] = "authenticated",
+            ["exp"] = expiresAt.ToUnixTimeSeconds(),
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["email"] = Text(user, "email"),
+            ["phone"] = Text(user, "phone"),
+            ["role"] = Text(user, "role") is { Length: > 0 } role ? role : "authenticated",
+            ["aal"] = view.Aal,
+            ["amr"] = JsonNode.Parse(view.Amr.ValueKind == JsonValueKind.Array ? view.Amr.GetRawText() : "[]"),
+            ["session_id"] = view.Id,
+            ["is_anonymous"] = user.ValueKind == JsonValueKind.Object && user.TryGetProperty("is_anonymous", out var a) && a.ValueKind == JsonValueKind.True,
+        };
+        return new JsonObject
+        {
+            ["access_token"] = _handler.CreateToken(claims.ToJsonString(), _key),
+            ["token_type"] = "bearer",
+            ["expires_in"] = (long)(expiresAt - now).TotalSeconds,
+            ["expires_at"] = expiresAt.ToUnixTimeSeconds(),
+            ["refresh_token"] = "gw_" + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(18)),
+            ["user"] = JsonNode.Parse(user.ValueKind == JsonValueKind.Object ? user.GetRawText() : "{}"),
+        };
+    }
+
+    private static string Text(JsonElement user, string name) =>
+        user.ValueKind == JsonValueKind.Object && user.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : "";
+}

@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Contracts;
+using Proxy.Auth;
+using Proxy.Cookies;
+using Proxy.Security;
+using Proxy.Sessions;
+
+namespace Proxy.Edge;
+
+/// <summary>
+/// Plain HTML form posts for pages that work without JavaScript: each answers 303 to a local path (never an
+/// absolute or protocol-relative URL) with errors as query codes the page turns into messages.
+/// </summary>
+public static class FormEndpoints
+{
+    public static IEndpointRouteBuilder MapFormEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var forms = endpoints.MapGroup("/edge/v1/forms").DisableAntiforgery();
+        forms.MapPost("/sign-in", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var returnUrl = OriginPolicy.SafeLocalPath(form["return_url"]);
+            var body = new JsonObject { ["email"] = form["email"].ToString(), ["password"] = form["password"].ToString() };
+            return await SignInAsync(context, "/auth/v1/token?grant_type=password", body, returnUrl, "/sign-in");
+        });
+        forms.MapPost("/sign-up", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var returnUrl = OriginPolicy.SafeLocalPath(form["return_url"]);
+            var body = new JsonObject
+            {
+                ["email"] = form["email"].ToString(),
+                ["password"] = form["password"].ToString(),
+                ["data"] = new JsonObject { ["display_name"] = form["display_name"].ToString() },
+            };
+            return await SignInAsync(context, "/auth/v1/signup", body, returnUrl, "/sign-up");
+        });
+        forms.MapPost("/sign-out", async (HttpContext context, SessionApiClient sessionApi, SessionCookiePolicy cookies, SessionCache cache) =>
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var scope = form["scope"].ToString() switch { "others" => "others", "global" => "all", _ => "current" };
+            var cookie = cookies.Read(context.Request);
+            if (cookie is not null && SessionCookiePolicy.LooksValid(cookie))
+            {
+                try
+                {
+                    await sessionApi.RevokeAsync(new RevokeSessionsRequest(cookie, scope), context.RequestAborted);
+                }
+                catch (SessionApiUnavailableException)
+                {
+                    return Results.Redirect("/account?error=session_store_unavailable", preserveMethod: false);
+                }
+                if (scope != "others")
+                {
+                    cache.Forget(cookie);
+                }
+            }
+            if (scope == "others")
+            {
+                return SeeOther("/account?notice=signed-out-others");
+            }
+            cookies.Clear(context);
+            return SeeOther("/?notice=signed-out");
+        });
+        forms.MapPost("/sessions/{id}/revoke", (HttpContext context, string id, SessionApiClient sessionApi) =>
+            EdgeEndpoints.WithSessionAsync(context, async (lookup, ct) =>
+            {
+                if (!Guid.TryParse(id, out var sessionId))
+                {
+                    return SeeOther("/account?error=validation_failed");
+                }
+                var revoked = await sessionApi.RevokeAsync(new RevokeSessionsRequest(lookup.Cookie!, "one", sessionId.ToString()), ct);
+                return SeeOther(revoked is { Revoked.Count: > 0 } ? "/account?notice=revoked" : "/account?error=session_not_found");
+            }));
+        return endpoints;
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext context, string upstream, JsonObject body, string returnUrl, string formPage)
+    {
+        var services = context.RequestServices;
+        GoTrueResponse answer;
+        try
+        {
+            context.Request.Headers["X-Supabase-Api-Version"] = "2024-01-01"; // ask GoTrue for string error codes
+            answer = await services.GetRequiredService<GoTrueForwarder>().SendAsync(context, upstream, Encoding.UTF8.GetBytes(body.ToJsonString()), null, context.RequestAborted);
+        }
+        catch (HttpRequestException)
+        {
+            return Back(formPage, "upstream_unavailable", returnUrl);
+        }
+        if (answer.Status == 200 && SignInCompleter.TryReadSession(answer.Body, out var session))
+        {
+            try
+            {
+                await services.GetRequiredService<SignInCompleter>().CompleteAsync(context, session!, context.RequestAborted);
+            }
+            catch (SessionApiUnavailableException)
+            {
+                return Back(formPage, "session_store_unavailable", returnUrl);
+            }
+            return SeeOther(returnUrl);
+        }
+        if (answer.Status == 200)
+        {
+            return SeeOther($"/sign-in?notice=confirm-email&return_url={Uri.EscapeDataString(returnUrl)}");
+        }
+        return Back(formPage, ErrorCode(answer.Body), returnUrl);
+    }
+
+    private static string ErrorCode(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String)
+            {
+                return code.GetString()!;
+            }
+            if (root.TryGetProperty("error_code", out var errorCode) && errorCode.ValueKind == JsonValueKind.String)
+            {
+                return errorCode.GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return "unexpected_failure";
+    }
+
+    private static IResult Back(string page, string error, string returnUrl) =>
+        SeeOther($"{page}?error={Uri.EscapeDataString(error)}&return_url={Uri.EscapeDataString(returnUrl)}");
+
+    private static IResult SeeOther(string location) => new SeeOtherResult(location);
+
+    private sealed class SeeOtherResult(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+            httpContext.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using Microsoft.Extensions.Options;
+using Proxy.Cookies;
+using Proxy.Errors;
+using Proxy.Options;
+using Proxy.Sessions;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Proxy.Forwarding;
+
+/// <summary>
+/// YARP routes: /supabase/{**} to the Supabase API (prefix stripped, credentials replaced) and everything else to
+/// SampleWeb (with a verifiable identity). Session lookup runs in the proxy pipeline so it can fail closed.
+/// </summary>
+public static class GatewayForwarding
+{
+    public const string SupabaseRoute = "supabase";
+    public const string SampleWebRoute = "sampleweb";
+    private const string LookupItem = "gateway.session";
+
+    public static IServiceCollection AddGatewayForwarding(this IServiceCollection services, IConfiguration configuration)
+    {
+        var supabaseUrl = configuration["Supabase:Url"] ?? "";
+        var sampleWebUrl = configuration["Gateway:SampleWebUrl"] ?? "http://sampleweb";
+        // Logical names such as http://sampleweb resolve through Aspire's service discovery settings.
+        var sampleWeb = ServiceEndpointResolver.Resolve(configuration, new Uri(sampleWebUrl)).ToString();
+        var supabase = Uri.TryCreate(supabaseUrl, UriKind.Absolute, out var url) ? ServiceEndpointResolver.Resolve(configuration, url).ToString() : "http://invalid";
+
+        services.AddReverseProxy()
+            .LoadFromMemory(
+                [
+                    new RouteConfig { RouteId = SupabaseRoute, ClusterId = SupabaseRoute, Match = new RouteMatch { Path = "/supabase/{**rest}" } },
+                    new RouteConfig { RouteId = SampleWebRoute, ClusterId = SampleWebRoute, Order = 1000, Match = new RouteMatch { Path = "/{**rest}" } },
+                ],
+                [
+                    new ClusterConfig { ClusterId = SupabaseRoute, Destinations = new Dictionary<string, DestinationConfig> { ["supabase"] = new() { Address = supabase } } },
+                    new ClusterConfig { ClusterId = SampleWebRoute, Destinations = new Dictionary<string, DestinationConfig> { ["sampleweb"] = new() { Address = sampleWeb } } },
+                ])
+            .AddTransforms(context =>
+            {
+                if (context.Route.RouteId == SupabaseRoute)
+                {
+                    context.AddPathRemovePrefix("/supabase");
+                    context.AddRequestTransform(ToSupabaseAsync);
+                    context.AddResponseTransform(FromSupabase);
+                }
+                else
+                {
+                    context.AddRequestTransform(ToSampleWeb);
+                }
+            });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapGatewayForwarding(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapReverseProxy(pipeline => pipeline.Use(LookupSessionAsync));
+        return endpoints;
+    }
+
+    /// <summary>Resolves the caller's session; a cookie that is not live never falls back to anonymous on API routes.</summary>
+    private static async Task LookupSessionAsync(HttpContext context, Func<Task> next)
+    {
+        var lookup = await context.RequestServices.GetRequiredService<ISessionCache>().LookupAsync(context, context.RequestAborted);
+        context.Items[LookupItem] = lookup;
+        var toSupabase = context.GetReverseProxyFeature().Route.Config.RouteId == SupabaseRoute;
+        if (lookup.State == SessionState.Ended)
+        {
+            context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
+            if (toSupabase)
+            {
+                await GatewayErrors.WriteAsync(context, 401, "session_expired", "Your session has ended or was revoked; sign in again.");
+                return;
+            }
+        }
+        if (lookup.State == SessionState.Unavailable && toSupabase)
+        {
+            await GatewayErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            return;
+        }
+        await next();
+    }
+
+    private static ValueTask ToSupabaseAsync(RequestTransformContext context)
+    {
+        var supabase = context.HttpContext.RequestServices.GetRequiredService<IOptions<SupabaseUpstreamOptions>>().Value;
+        var lookup = context.HttpContext.Items[LookupItem] as SessionLookup;
+        var headers = context.ProxyRequest.Headers;
+        headers.Remove("Cookie");
+        headers.Remove("apikey");
+        headers.Remove("Authorization");
+        headers.Remove("Sb-Forwarded-For");
+        headers.TryAddWithoutValidation("apikey", supabase.AnonKey);
+        // The browser's Authorization (placeholder, sb_publishable key, or anything forged) never goes upstream.
+        var bearer = lookup is { State: SessionState.Live, Session: { } session } ? session.Token.AccessToken : supabase.AnonKey;
+        headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer);
+        if (context.Path.StartsWithSegments("/auth/v1") && context.HttpContext.Connection.RemoteIpAddress is { } ip)
+        {
+            headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private static ValueTask FromSupabase(ResponseTransformContext context)
+    {
+        var response = context.HttpContext.Response.Headers;
+        response.Remove("Set-Cookie");
+        foreach (var name in response.Keys.Where(k => k.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            response.Remove(name);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private static ValueTask ToSampleWeb(RequestTransformContext context)
+    {
+        var cookies = context.HttpContext.RequestServices.GetRequiredService<SessionCookiePolicy>();
+        var headers = context.ProxyRequest.Headers;
+        var cookie = cookies.WithoutSessionCookie(context.HttpContext.Request.Headers.Cookie.ToString());
+        headers.Remove("Cookie");
+        if (cookie is not null)
+        {
+            headers.TryAddWithoutValidation("Cookie", cookie);
+        }
+        foreach (var name in headers.Select(h => h.Key).Where(k => k.StartsWith("X-Gateway-", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            headers.Remove(name);
+        }
+        switch (context.HttpContext.Items[LookupItem] as SessionLookup)
+        {
+            case { State: SessionState.Live, Session: { } session }:
+                headers.TryAddWithoutValidation("X-Gateway-Identity", session.Token.IdentityAssertion);
+                break;
+            case { State: SessionState.Ended }:
+                headers.TryAddWithoutValidation("X-Gateway-Session", "ended");
+                break;
+            case { State: SessionState.Unavailable }:
+                headers.TryAddWithoutValidation("X-Gateway-Session", "unavailable");
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+}
