@@ -1,0 +1,1 @@
+-- No seed data: sign up through the app (email confirmations are off locally).
