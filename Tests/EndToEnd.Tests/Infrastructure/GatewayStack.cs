@@ -27,11 +27,11 @@ public sealed class GatewayStack : IAsyncLifetime
     private readonly List<ServiceProcess> _extraProxies = [];
     private Dictionary<string, string?> _proxySettings = [];
 
-    public GatewayStack() : this(new GatewayStackOptions())
+    public GatewayStack() : this(new GatewayStackOptions(), true)
     {
     }
 
-    public GatewayStack(GatewayStackOptions options) => Options = options;
+    private GatewayStack(GatewayStackOptions options, bool _) => Options = options;
 
     public GatewayStackOptions Options { get; }
 
@@ -53,7 +53,7 @@ public sealed class GatewayStack : IAsyncLifetime
 
     public static async Task<GatewayStack> StartAsync(GatewayStackOptions options)
     {
-        var stack = new GatewayStack(options);
+        var stack = new GatewayStack(options, true);
         await stack.InitializeAsync();
         return stack;
     }
