@@ -11,7 +11,11 @@ try {
   const revokeProxyUrl = input.revokeProxyUrl ?? env.proxyUrl;
   const revokeOrigin = input.revokeOrigin ?? env.origin;
   const signer = await realtimeClient({ email: input.email, cookie: input.cookie, jar, proxyUrl: revokeProxyUrl, origin: revokeOrigin });
-  const holder = await realtimeClient({ jar, proxyUrl: input.socketProxyUrl, origin: input.socketOrigin });
+  // The socket holder keeps its own copy of the cookie (as a second tab would after the other one signs out),
+  // so its reconnect presents the revoked session instead of no session.
+  const holderJar = new CookieJar();
+  for (const [name, value] of jar.cookies) holderJar.cookies.set(name, value);
+  const holder = await realtimeClient({ jar: holderJar, proxyUrl: input.socketProxyUrl, origin: input.socketOrigin });
 
   const statuses = [];
   const channel = holder.client.channel(uniqueName('revocation'));
