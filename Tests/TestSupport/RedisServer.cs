@@ -82,7 +82,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
         if (_options.AclUser is { } user)
         {
-            args.AddRange(["--user", $"{user.User} on >{user.Password} ~* &* +@all"]);
+            args.AddRange(["--user", user.User, "on", ">" + user.Password, "~*", "&*", "+@all"]);
         }
         foreach (var arg in args)
         {

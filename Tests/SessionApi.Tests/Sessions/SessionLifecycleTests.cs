@@ -1,0 +1,305 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Contracts;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SessionApi.Redis;
+using TestSupport;
+using Xunit.Abstractions;
+
+namespace SessionApi.Tests.Sessions;
+
+public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public async Task MintedHs256TokensCarryGoTruesClaimsAndNoKid()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime());
+        var http = host.Caller();
+        var userId = Guid.NewGuid().ToString();
+        var goTrue = SessionTestHost.GoTrueSession(userId, "ann@example.com", extraClaims: new JsonObject { ["tenant"] = "acme" });
+        var created = await CreateAsync(http, goTrue);
+
+        var handler = new JsonWebTokenHandler();
+        var token = new JsonWebToken(created.Token.AccessToken);
+        Assert.False(token.TryGetHeaderValue<string>("kid", out _), "HS256 tokens must not carry a kid (the CLI's PostgREST rejects unknown kids)");
+        var result = await handler.ValidateTokenAsync(created.Token.AccessToken, new TokenValidationParameters
+        {
+            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(LocalSupabaseKeys.JwtSecret)),
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidateIssuer = false,
+            ValidAudience = "authenticated",
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
+        AssertGoTrueClaims(token, goTrue, userId, lifetimeSeconds: 300);
+        Assert.Equal("acme", token.GetPayloadValue<string>("tenant")); // custom claims RLS may rely on survive
+    }
+
+    [Fact]
+    public async Task MintedEs256TokensCarryTheKidAndVerifyWithThePublishedJwks()
+    {
+        using var signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var host = new SessionTestHost(_redis, new ManualTime(), new()
+        {
+            ["Jwt:Secret"] = null,
+            ["Jwt:SigningKeyPem"] = signingKey.ExportPkcs8PrivateKeyPem(),
+            ["Jwt:KeyId"] = "imported-es256",
+        });
+        var http = host.Caller();
+        var userId = Guid.NewGuid().ToString();
+        var goTrue = SessionTestHost.GoTrueSession(userId, "es@example.com");
+        var created = await CreateAsync(http, goTrue);
+
+        var jwks = new JsonWebKeySet(await http.GetStringAsync("/.well-known/jwks.json"));
+        var token = new JsonWebToken(created.Token.AccessToken);
+        Assert.Equal("imported-es256", token.Kid);
+        Assert.Equal("ES256", token.Alg);
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(created.Token.AccessToken, new TokenValidationParameters
+        {
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+            ValidateIssuer = false,
+            ValidAudience = "authenticated",
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
+        AssertGoTrueClaims(token, goTrue, userId, lifetimeSeconds: 300);
+        Assert.DoesNotContain(jwks.Keys, k => k.Kty == "oct"); // never a secret in the JWKS
+    }
+
+    [Fact]
+    public async Task IdleTimeoutAndAbsoluteLifetimeEndSessions()
+    {
+        var time = new ManualTime();
+        using var host = new SessionTestHost(_redis, time);
+        var http = host.Caller();
+        var created = await CreateAsync(http, SessionTestHost.GoTrueSession(Guid.NewGuid().ToString(), "idle@example.com"));
+
+        time.Advance(TimeSpan.FromMinutes(25));
+        Assert.Equal(HttpStatusCode.OK, (await Resolve(http, created.Cookie)).StatusCode); // touch: idle clock restarts
+        time.Advance(TimeSpan.FromMinutes(25));
+        Assert.Equal(HttpStatusCode.OK, (await Resolve(http, created.Cookie)).StatusCode);
+        time.Advance(TimeSpan.FromMinutes(31));
+        Assert.Equal(HttpStatusCode.NotFound, (await Resolve(http, created.Cookie)).StatusCode); // idle > 30 min
+
+        var active = await CreateAsync(http, SessionTestHost.GoTrueSession(Guid.NewGuid().ToString(), "busy@example.com"));
+        for (var i = 0; i < 5; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(20));
+            Assert.Equal(HttpStatusCode.OK, (await Resolve(http, active.Cookie)).StatusCode);
+        }
+        time.Advance(TimeSpan.FromMinutes(20)); // 2 h absolute lifetime reached despite activity
+        Assert.Equal(HttpStatusCode.NotFound, (await Resolve(http, active.Cookie)).StatusCode);
+    }
+
+    [Fact]
+    public async Task RedisHoldsNoRawIdNoCookieSecretAndNoPlaintextRefreshToken()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime());
+        var http = host.Caller();
+        var cookies = new List<string>();
+        const string refreshToken = "plaintextrefreshtoken123";
+        for (var i = 0; i < 3; i++)
+        {
+            cookies.Add((await CreateAsync(http, SessionTestHost.GoTrueSession(Guid.NewGuid().ToString(), $"u{i}@example.com", refreshToken))).Cookie);
+        }
+        await using var redis = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(_redis.ConnectionString));
+        var dump = new StringBuilder();
+        foreach (var key in (await redis.ExecuteAsync("KEYS", ["*"])).Items.Select(k => k.AsString()!))
+        {
+            dump.AppendLine(key);
+            var type = (await redis.ExecuteAsync("TYPE", [key])).AsString();
+            var value = type == "set" ? await redis.ExecuteAsync("SMEMBERS", [key]) : await redis.ExecuteAsync("GET", [key]);
+            dump.AppendLine(value.ToString());
+        }
+        var everything = dump.ToString();
+        Assert.Contains("gw:s:", everything);
+        foreach (var cookie in cookies)
+        {
+            var parts = cookie.Split('.');
+            Assert.DoesNotContain(parts[0], everything);
+            Assert.DoesNotContain(parts[1], everything);
+        }
+        Assert.DoesNotContain(refreshToken, everything);
+        output.WriteLine($"scanned {everything.Length} characters of Redis keys and values");
+    }
+
+    [Fact]
+    public async Task RevocationReachesAnEventSubscriberWellUnderASecond()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime());
+        var http = host.Caller();
+        var userId = Guid.NewGuid().ToString();
+        var first = await CreateAsync(http, SessionTestHost.GoTrueSession(userId, "rev@example.com"));
+        var second = await CreateAsync(http, SessionTestHost.GoTrueSession(userId, "rev@example.com"));
+
+        using var events = host.Caller();
+        using var stream = await events.GetStreamAsync("/internal/v1/events");
+        using var reader = new StreamReader(stream);
+        Assert.Contains("\"hello\"", await ReadEventAsync(reader));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var revoke = await http.PostAsJsonAsync("/internal/v1/sessions/revoke", new RevokeSessionsRequest(first.Cookie, "others"));
+        revoke.EnsureSuccessStatusCode();
+        var revoked = await ReadEventAsync(reader);
+        watch.Stop();
+        Assert.Contains("\"revoked\"", revoked);
+        Assert.Contains(second.Session.Id, revoked);
+        Assert.DoesNotContain(first.Session.Id, revoked);
+        Assert.True(watch.ElapsedMilliseconds < 1000, $"{watch.ElapsedMilliseconds} ms");
+        output.WriteLine($"revoke → event received in {watch.ElapsedMilliseconds} ms");
+        Assert.Equal(HttpStatusCode.NotFound, (await Resolve(http, second.Cookie)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Resolve(http, first.Cookie)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ListingShowsTheUsersSessionsWithMetadataAndRevokeOneOnlyTouchesYourOwn()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime());
+        var http = host.Caller();
+        var userId = Guid.NewGuid().ToString();
+        var mine = await CreateAsync(http, SessionTestHost.GoTrueSession(userId, "me@example.com"), new ClientInfo("203.0.113.7", "Firefox/140"));
+        var alsoMine = await CreateAsync(http, SessionTestHost.GoTrueSession(userId, "me@example.com"));
+        var someoneElse = await CreateAsync(http, SessionTestHost.GoTrueSession(Guid.NewGuid().ToString(), "them@example.com"));
+
+        var list = await http.GetFromJsonAsync<SessionListResponse>($"/internal/v1/users/{userId}/sessions");
+        Assert.Equal(2, list!.Sessions.Count);
+        var described = Assert.Single(list.Sessions, s => s.Id == mine.Session.Id);
+        Assert.Equal("203.0.113.7", described.Ip);
+        Assert.Equal("Firefox/140", described.UserAgent);
+        Assert.Equal("aal1", described.Aal);
+
+        var notMine = await http.PostAsJsonAsync("/internal/v1/sessions/revoke", new RevokeSessionsRequest(mine.Cookie, "one", someoneElse.Session.Id));
+        Assert.Equal(HttpStatusCode.NotFound, notMine.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Resolve(http, someoneElse.Cookie)).StatusCode);
+        var own = await http.PostAsJsonAsync("/internal/v1/sessions/revoke", new RevokeSessionsRequest(mine.Cookie, "one", alsoMine.Session.Id));
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Resolve(http, alsoMine.Cookie)).StatusCode);
+    }
+
+    [Fact]
+    public async Task UserUpdatesReachTheNextMintedToken()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime());
+        var http = host.Caller();
+        var userId = Guid.NewGuid().ToString();
+        var created = await CreateAsync(http, SessionTestHost.GoTrueSession(userId, "old@example.com"));
+        var updated = new JsonObject { ["id"] = userId, ["email"] = "new@example.com", ["phone"] = "", ["role"] = "authenticated",
+            ["app_metadata"] = new JsonObject { ["plan"] = "pro" }, ["user_metadata"] = new JsonObject() };
+        (await http.PutAsJsonAsync($"/internal/v1/users/{userId}", updated)).EnsureSuccessStatusCode();
+        var resolved = await (await Resolve(http, created.Cookie)).Content.ReadFromJsonAsync<ResolvedSession>();
+        var token = new JsonWebToken(resolved!.Token.AccessToken);
+        Assert.Equal("new@example.com", token.GetPayloadValue<string>("email"));
+        Assert.Contains("pro", Base64UrlEncoder.Decode(token.EncodedPayload));
+    }
+
+    [Fact]
+    public async Task BadCallersAndBadInputGetProblemDetailsWithoutStackTraces()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime());
+        var anonymous = host.CreateClient();
+        var unauthenticated = await anonymous.PostAsJsonAsync("/internal/v1/sessions/resolve", new ResolveSessionRequest("x", null));
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+        anonymous.DefaultRequestHeaders.Authorization = new("Bearer", "wrong-key-wrong-key-wrong-key-wrong-key");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/internal/v1/users/{Guid.NewGuid()}/sessions")).StatusCode);
+
+        var http = host.Caller();
+        var malformed = await Resolve(http, "not-a-cookie");
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        var body = await malformed.Content.ReadAsStringAsync();
+        Assert.Contains("\"status\":400", body);
+        Assert.DoesNotContain("   at ", body);
+        var unknown = SessionApiCookieOfRandomBytes();
+        Assert.Equal(HttpStatusCode.NotFound, (await Resolve(http, unknown)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/internal/v1/users/not-a-uuid/sessions")).StatusCode);
+        var garbage = await http.PostAsync("/internal/v1/sessions", new StringContent("{not json", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+        Assert.DoesNotContain("   at ", await garbage.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("SessionApi:CallerKey", "SessionApi:CallerKey")]
+    [InlineData("Jwt:Secret", "Jwt:Secret")]
+    [InlineData("Supabase:Url", "Supabase:Url")]
+    [InlineData("ConnectionStrings:redis", "ConnectionStrings:redis")]
+    public void StartupFailsWithAMessageNamingTheMissingSetting(string setting, string named)
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime(), new() { [setting] = "" });
+        var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+        var messages = string.Join(" | ", Flatten(error).Select(e => e.Message));
+        Assert.Contains(named, messages);
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            yield return current;
+            if (current is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Flatten))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    private static string SessionApiCookieOfRandomBytes() =>
+        Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)) + "." + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+
+    private static void AssertGoTrueClaims(JsonWebToken token, GoTrueSession goTrue, string userId, int lifetimeSeconds)
+    {
+        var original = new JsonWebToken(goTrue.AccessToken);
+        var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(token.EncodedPayload)).RootElement;
+        var originalPayload = JsonDocument.Parse(Base64UrlEncoder.Decode(original.EncodedPayload)).RootElement;
+        Assert.Equal(original.GetPayloadValue<string>("iss"), token.GetPayloadValue<string>("iss"));
+        Assert.Equal(userId, token.GetPayloadValue<string>("sub"));
+        Assert.Equal(JsonValueKind.String, payload.GetProperty("aud").ValueKind); // a string, not an array
+        Assert.Equal("authenticated", token.GetPayloadValue<string>("aud"));
+        Assert.Equal(lifetimeSeconds, token.GetPayloadValue<long>("exp") - token.GetPayloadValue<long>("iat"));
+        Assert.Equal(original.GetPayloadValue<string>("email"), token.GetPayloadValue<string>("email"));
+        Assert.Equal("", token.GetPayloadValue<string>("phone"));
+        Assert.Equal(originalPayload.GetProperty("app_metadata").GetRawText(), payload.GetProperty("app_metadata").GetRawText());
+        Assert.Equal(originalPayload.GetProperty("user_metadata").GetRawText(), payload.GetProperty("user_metadata").GetRawText());
+        Assert.Equal("authenticated", token.GetPayloadValue<string>("role"));
+        Assert.Equal("aal1", token.GetPayloadValue<string>("aal"));
+        Assert.Equal(originalPayload.GetProperty("amr").GetRawText(), payload.GetProperty("amr").GetRawText());
+        Assert.Equal(original.GetPayloadValue<string>("session_id"), token.GetPayloadValue<string>("session_id"));
+        Assert.False(token.GetPayloadValue<bool>("is_anonymous"));
+        Assert.False(token.TryGetPayloadValue<string>("jti", out _));
+        Assert.False(token.TryGetPayloadValue<long>("nbf", out _));
+    }
+
+    private static async Task<CreateSessionResponse> CreateAsync(HttpClient http, GoTrueSession goTrue, ClientInfo? client = null)
+    {
+        var response = await http.PostAsJsonAsync("/internal/v1/sessions", new CreateSessionRequest(goTrue, client ?? new ClientInfo("127.0.0.1", "test")));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<CreateSessionResponse>())!;
+    }
+
+    private static Task<HttpResponseMessage> Resolve(HttpClient http, string cookie) =>
+        http.PostAsJsonAsync("/internal/v1/sessions/resolve", new ResolveSessionRequest(cookie, null));
+
+    private static async Task<string> ReadEventAsync(StreamReader reader)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+        throw new InvalidOperationException("event stream ended");
+    }
+}
