@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Cookies;
 using Proxy.Forwarding;
@@ -13,24 +14,38 @@ public static class GatewayServiceCollectionExtensions
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.PublicOrigins.All(origin => OriginPolicy.Normalize(origin) is not null),
-                "Every 'Gateway:PublicOrigins' entry must be an origin such as https://app.example.com (scheme, host, optional port; no path).")
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddOptions<SupabaseUpstreamOptions>().BindConfiguration(SupabaseUpstreamOptions.Section).ValidateDataAnnotations()
+            .Validate(o => GatewayOptions.IsHttpUrl(o.Url), "Setting 'Supabase:Url' must be an absolute http(s) URL such as http://127.0.0.1:54321.")
             .ValidateOnStart();
-        services.AddOptions<SupabaseUpstreamOptions>().BindConfiguration(SupabaseUpstreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<SessionCookiePolicy>();
-        services.AddHttpClient<SessionApiClient>();
+        services.AddHttpClient<SessionApiClient>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
+        services.AddMetrics();
+        services.AddSingleton<SessionTelemetry>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<ISessionCache>(sp => sp.GetRequiredService<SessionCache>());
         services.AddHostedService<SessionEventsSubscriber>();
         services.AddSingleton<PlaceholderTokens>();
-        services.AddHttpClient<GoTrueForwarder>();
+        services.AddTransient<SignInRateLimiter>();
+        services.AddHttpClient<GoTrueForwarder>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
         services.AddGatewayForwarding(builder.Configuration);
         services.AddHealthChecks().AddCheck<SessionApiHealthCheck>("sessionapi", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>
+    /// These clients serve every user: a cookie container would keep whatever Set-Cookie upstream sends (Supabase
+    /// does) and replay it on the next user's request, so server-side calls never carry cookies.
+    /// </summary>
+    private static SocketsHttpHandler WithoutCookies() => new()
+    {
+        UseCookies = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+    };
 }

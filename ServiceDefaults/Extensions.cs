@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -7,12 +9,14 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// What every service shares: OpenTelemetry, health endpoints, service discovery and HttpClient defaults.
-/// Mirrors Aspire's ServiceDefaults template, built from the packages the offline feed has.
+/// Mirrors Aspire's ServiceDefaults template, built from the packages the offline feed has (no resilience handler:
+/// Microsoft.Extensions.Http.Resilience is not in it; callers set their own timeouts and fail closed).
 /// </summary>
 public static class Extensions
 {
-    private const string HealthPath = "/health";
-    private const string AlivePath = "/alive";
+    internal const string HealthPath = "/health";
+    internal const string AlivePath = "/alive";
+    public const string LiveTag = "live";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -26,7 +30,7 @@ public static class Extensions
             http.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2), // picks up DNS changes (e.g. a redeployed container)
             });
         });
         return builder;
@@ -34,15 +38,36 @@ public static class Extensions
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;
     }
 
-    /// <summary>/health: every check (readiness, including the service's dependencies); /alive: liveness only.</summary>
+    /// <summary>
+    /// <c>/health</c>: every registered check (readiness: each service adds its dependencies, e.g. "redis" tagged "ready");
+    /// <c>/alive</c>: only checks tagged "live" (the process runs). Both answer 200 or 503 with a small JSON body naming
+    /// each check's status (no exception details). Mapped in every environment: tests and orchestrators probe them.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthPath);
-        app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteStatusAsync });
+        app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag), ResponseWriter = WriteStatusAsync });
         return app;
+    }
+
+    private static async Task WriteStatusAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteString(name, entry.Status.ToString());
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
     }
 }

@@ -1,10 +1,21 @@
-using SessionApi;
 using SessionApi.Api;
+using SessionApi.Events;
+using SessionApi.Options;
+using SessionApi.Redis;
+using SessionApi.Sessions;
+using SessionApi.Supabase;
+using SessionApi.Tokens;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddSessionApi();
+builder.AddSessionApiOptions();
+builder.AddRedisClient();
+builder.AddSessionStore();
+builder.AddTokenMinting();
+builder.AddSessionEvents();
+builder.AddSupabaseCalls();
+builder.AddSessionApiEndpoints();
 
 var app = builder.Build();
 

@@ -1,1 +1,3 @@
--- No seed data: sign up through the app (email confirmations are off locally).
+-- Runs after the migrations on `supabase start` (first run) and `supabase db reset`.
+-- No demo users: sign up through the app (email confirmations are off locally, so sign-up signs you in).
+-- One welcome post would need an author in auth.users, so the sample starts empty on purpose.

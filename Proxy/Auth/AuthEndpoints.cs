@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Cookies;
 using Proxy.Errors;
 using Proxy.Options;
+using Proxy.Security;
 using Proxy.Sessions;
 
 namespace Proxy.Auth;
@@ -46,6 +47,20 @@ public static class AuthEndpoints
         if (body is null)
         {
             await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {options.MaxAuthBodyBytes} bytes.");
+            return;
+        }
+        try
+        {
+            if (await services.GetRequiredService<SignInRateLimiter>().RetryAfterAsync(context, ct) is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await AuthErrors.WriteAsync(context, 429, "over_request_rate_limit", "Request rate limit reached");
+                return;
+            }
+        }
+        catch (SessionApiUnavailableException)
+        {
+            await AuthErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
             return;
         }
         GoTrueResponse answer;

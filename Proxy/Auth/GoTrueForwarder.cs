@@ -35,7 +35,11 @@ public sealed class GoTrueForwarder(HttpClient http, IOptions<SupabaseUpstreamOp
         if (context.Connection.RemoteIpAddress is { } ip)
         {
             request.Headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", ip.ToString());
         }
+        // The same forwarding headers YARP adds on the other /supabase routes.
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", context.Request.Scheme);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", context.Request.Host.Value);
         using var response = await http.SendAsync(request, ct);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in PassThroughResponseHeaders)

@@ -14,6 +14,9 @@ namespace Proxy.Auth;
 /// </summary>
 public sealed class PlaceholderTokens
 {
+    /// <summary>Comfortably beyond auth-js's 90 s refresh margin.</summary>
+    public static readonly TimeSpan MinimumLifetime = TimeSpan.FromSeconds(120);
+
     private readonly SigningCredentials _key = new(
         new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "gateway-placeholder" },
         SecurityAlgorithms.EcdsaSha256);
@@ -23,11 +26,16 @@ public sealed class PlaceholderTokens
     public JsonObject SessionBody(ResolvedSession session, DateTimeOffset now)
     {
         var view = session.Session;
-        var expiresAt = view.ExpiresAt < now.AddHours(1) ? view.ExpiresAt : now.AddHours(1);
-        // auth-js refreshes within 90 s of expiry; keep the placeholder comfortably longer-lived than that.
-        if (expiresAt < now.AddSeconds(300))
+        // The placeholder expires with the minted token it stands for, but never within auth-js's 90 s refresh
+        // margin (§6.4: it would refresh on every call); refreshes are answered from the cookie, so they are cheap.
+        var expiresAt = session.Token.ExpiresAt;
+        if (expiresAt < now + MinimumLifetime)
         {
-            expiresAt = now.AddSeconds(300);
+            expiresAt = now + MinimumLifetime;
+        }
+        if (expiresAt > view.ExpiresAt && view.ExpiresAt > now)
+        {
+            expiresAt = view.ExpiresAt;
         }
         var user = view.User;
         var claims = new JsonObject
@@ -49,7 +57,7 @@ public sealed class PlaceholderTokens
         {
             ["access_token"] = _handler.CreateToken(claims.ToJsonString(), _key),
             ["token_type"] = "bearer",
-            ["expires_in"] = (long)(expiresAt - now).TotalSeconds,
+            ["expires_in"] = expiresAt.ToUnixTimeSeconds() - now.ToUnixTimeSeconds(),
             ["expires_at"] = expiresAt.ToUnixTimeSeconds(),
             ["refresh_token"] = "gw_" + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(18)),
             ["user"] = JsonNode.Parse(user.ValueKind == JsonValueKind.Object ? user.GetRawText() : "{}"),

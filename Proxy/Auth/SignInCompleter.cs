@@ -50,10 +50,11 @@ public sealed class SignInCompleter(SessionApiClient sessionApi, SessionCache ca
         var resolved = new ResolvedSession(created.Session, created.Token);
         cache.Store(created.Cookie, resolved);
         cookies.Write(context, created.Cookie, created.Session.ExpiresAt);
-        if (previous is not null && SessionCookiePolicy.LooksValid(previous))
+        if (previous is not null && previous != created.Cookie && SessionCookiePolicy.LooksValid(previous))
         {
+            // No fixation and no orphans: the session this browser held before is ended, not just replaced.
             cache.Forget(previous);
-            _ = EndPreviousAsync(previous);
+            await EndPreviousAsync(previous);
         }
         return placeholders.SessionBody(resolved, time.GetUtcNow());
     }

@@ -4,26 +4,33 @@ using Proxy.Options;
 namespace Proxy.Cookies;
 
 /// <summary>
-/// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure and "__Host-" prefixed on HTTPS. Its value is opaque
-/// here (the SessionApi parses it); we only reject values that cannot be ours.
+/// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure, and "__Host-" prefixed when the site is served over
+/// HTTPS. "Served over HTTPS" means the request arrived over TLS or every configured public origin is https (TLS
+/// usually ends at an ingress such as Azure Container Apps, so the Proxy itself sees http). On plain http,
+/// Secure is still set for loopback hosts (Chromium stores and sends Secure cookies for http://127.0.0.1 and
+/// http://localhost, verified with Chromium 156) and left off otherwise, where browsers would drop the cookie.
+/// The value is opaque here (the SessionApi parses it); we only reject values that cannot be ours.
 /// </summary>
 public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
 {
     public const int MaxValueLength = 128;
+    private const string HostPrefix = "__Host-";
     private readonly string _plainName = options.Value.CookieName;
+    private readonly bool _httpsSite = options.Value.PublicOrigins.Length > 0
+        && options.Value.PublicOrigins.All(o => o.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
 
-    public string NameFor(HttpRequest request) => request.IsHttps ? "__Host-" + _plainName : _plainName;
+    /// <summary>The cookie name for this request: "__Host-" prefixed on an HTTPS site.</summary>
+    public string NameFor(HttpRequest request) => UsesHostPrefix(request) ? HostPrefix + _plainName : _plainName;
 
     public bool HasCookie(HttpRequest request) =>
-        request.Cookies.ContainsKey(_plainName) || request.Cookies.ContainsKey("__Host-" + _plainName);
+        request.Cookies.ContainsKey(_plainName) || request.Cookies.ContainsKey(HostPrefix + _plainName);
 
-    /// <summary>The raw value (null when absent). Malformed values are returned too: the caller reports them as ended.</summary>
-    public string? Read(HttpRequest request)
-    {
-        var value = request.IsHttps && request.Cookies.TryGetValue("__Host-" + _plainName, out var secure) ? secure
-            : request.Cookies.TryGetValue(_plainName, out var plain) ? plain : null;
-        return value;
-    }
+    /// <summary>
+    /// The raw value (null when absent). On an HTTPS site only the prefixed cookie counts: a plain one could have
+    /// been planted by a sibling subdomain or over http. Malformed values are returned too (reported as ended).
+    /// </summary>
+    public string? Read(HttpRequest request) =>
+        request.Cookies.TryGetValue(NameFor(request), out var value) ? value : null;
 
     public static bool LooksValid(string value) =>
         value.Length is > 0 and <= MaxValueLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
@@ -31,25 +38,26 @@ public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
     public void Write(HttpContext context, string value, DateTimeOffset expires)
     {
         var maxAge = expires - DateTimeOffset.UtcNow;
-        context.Response.Cookies.Append(NameFor(context.Request), value, new CookieOptions
-        {
-            HttpOnly = true,
-            // Chromium drops Secure cookies set over plain http (even on 127.0.0.1), so Secure follows the scheme.
-            Secure = context.Request.IsHttps,
-            SameSite = SameSiteMode.Lax,
-            Path = "/",
-            MaxAge = maxAge > TimeSpan.Zero ? maxAge : TimeSpan.Zero,
-        });
+        context.Response.Cookies.Append(NameFor(context.Request), value, Attributes(context.Request, maxAge > TimeSpan.Zero ? maxAge : TimeSpan.Zero));
     }
 
     public void Clear(HttpContext context) =>
-        context.Response.Cookies.Delete(NameFor(context.Request), new CookieOptions
-        {
-            HttpOnly = true,
-            Secure = context.Request.IsHttps,
-            SameSite = SameSiteMode.Lax,
-            Path = "/",
-        });
+        context.Response.Cookies.Delete(NameFor(context.Request), Attributes(context.Request, null));
+
+    private CookieOptions Attributes(HttpRequest request, TimeSpan? maxAge) => new()
+    {
+        HttpOnly = true,
+        Secure = UsesHostPrefix(request) || IsLoopback(request.Host.Host),
+        SameSite = SameSiteMode.Lax,
+        Path = "/",
+        MaxAge = maxAge,
+    };
+
+    private bool UsesHostPrefix(HttpRequest request) => request.IsHttps || _httpsSite;
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>The Cookie header without our cookie (for SampleWeb, which may use its own cookies).</summary>
     public string? WithoutSessionCookie(string? cookieHeader)

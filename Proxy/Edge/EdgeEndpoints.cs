@@ -42,6 +42,7 @@ public static class EdgeEndpoints
 
         edge.MapDelete("/sessions", (HttpContext context, string? scope, SessionApiClient sessionApi) => WithSessionAsync(context, async (lookup, ct) =>
         {
+            scope ??= "others"; // "sign out everywhere else" unless asked otherwise
             if (scope is not ("others" or "all"))
             {
                 return GatewayErrors.Result(400, "validation_failed", "scope must be 'others' or 'all'.");
@@ -53,6 +54,9 @@ public static class EdgeEndpoints
             }
             return Json(new JsonObject { ["revoked"] = new JsonArray([.. (revoked?.Revoked ?? []).Select(r => (JsonNode)r)]) });
         }));
+
+        // Anything else under /edge/v1 is ours too: never fall through to SampleWeb.
+        edge.Map("/{**rest}", () => GatewayErrors.Result(404, "not_found", "No such gateway endpoint."));
         return endpoints;
     }
 

@@ -20,14 +20,20 @@ public static class FormEndpoints
         var forms = endpoints.MapGroup("/edge/v1/forms").DisableAntiforgery();
         forms.MapPost("/sign-in", async (HttpContext context) =>
         {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            if (await ReadFormAsync(context) is not { } form)
+            {
+                return Back("/sign-in", "validation_failed", "/");
+            }
             var returnUrl = OriginPolicy.SafeLocalPath(form["return_url"]);
             var body = new JsonObject { ["email"] = form["email"].ToString(), ["password"] = form["password"].ToString() };
             return await SignInAsync(context, "/auth/v1/token?grant_type=password", body, returnUrl, "/sign-in");
         });
         forms.MapPost("/sign-up", async (HttpContext context) =>
         {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            if (await ReadFormAsync(context) is not { } form)
+            {
+                return Back("/sign-up", "validation_failed", "/");
+            }
             var returnUrl = OriginPolicy.SafeLocalPath(form["return_url"]);
             var body = new JsonObject
             {
@@ -39,8 +45,8 @@ public static class FormEndpoints
         });
         forms.MapPost("/sign-out", async (HttpContext context, SessionApiClient sessionApi, SessionCookiePolicy cookies, SessionCache cache) =>
         {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            var scope = form["scope"].ToString() switch { "others" => "others", "global" => "all", _ => "current" };
+            var form = await ReadFormAsync(context);
+            var scope = form?["scope"].ToString() switch { "others" => "others", "global" => "all", _ => "current" };
             var cookie = cookies.Read(context.Request);
             if (cookie is not null && SessionCookiePolicy.LooksValid(cookie))
             {
@@ -50,7 +56,7 @@ public static class FormEndpoints
                 }
                 catch (SessionApiUnavailableException)
                 {
-                    return Results.Redirect("/account?error=session_store_unavailable", preserveMethod: false);
+                    return SeeOther("/account?error=session_store_unavailable");
                 }
                 if (scope != "others")
                 {
@@ -80,6 +86,17 @@ public static class FormEndpoints
     private static async Task<IResult> SignInAsync(HttpContext context, string upstream, JsonObject body, string returnUrl, string formPage)
     {
         var services = context.RequestServices;
+        try
+        {
+            if (await services.GetRequiredService<SignInRateLimiter>().RetryAfterAsync(context, context.RequestAborted) is not null)
+            {
+                return Back(formPage, "over_request_rate_limit", returnUrl);
+            }
+        }
+        catch (SessionApiUnavailableException)
+        {
+            return Back(formPage, "session_store_unavailable", returnUrl);
+        }
         GoTrueResponse answer;
         try
         {
@@ -87,6 +104,10 @@ public static class FormEndpoints
             answer = await services.GetRequiredService<GoTrueForwarder>().SendAsync(context, upstream, Encoding.UTF8.GetBytes(body.ToJsonString()), null, context.RequestAborted);
         }
         catch (HttpRequestException)
+        {
+            return Back(formPage, "upstream_unavailable", returnUrl);
+        }
+        catch (TaskCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
             return Back(formPage, "upstream_unavailable", returnUrl);
         }
@@ -107,6 +128,28 @@ public static class FormEndpoints
             return SeeOther($"/sign-in?notice=confirm-email&return_url={Uri.EscapeDataString(returnUrl)}");
         }
         return Back(formPage, ErrorCode(answer.Body), returnUrl);
+    }
+
+    /// <summary>The posted form, or null when the body is not a (small) form.</summary>
+    private static async Task<IFormCollection?> ReadFormAsync(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType || context.Request.ContentLength > 64 * 1024)
+        {
+            return null;
+        }
+        try
+        {
+            return await context.Request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions
+            {
+                ValueCountLimit = 32,
+                ValueLengthLimit = 16 * 1024,
+                MultipartBodyLengthLimit = 64 * 1024,
+            }, context.RequestAborted);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return null;
+        }
     }
 
     private static string ErrorCode(byte[] body)

@@ -24,7 +24,8 @@ public static class GatewayForwarding
         var supabaseUrl = configuration["Supabase:Url"] ?? "";
         var sampleWebUrl = configuration["Gateway:SampleWebUrl"] ?? "http://sampleweb";
         // Logical names such as http://sampleweb resolve through Aspire's service discovery settings.
-        var sampleWeb = ServiceEndpointResolver.Resolve(configuration, new Uri(sampleWebUrl)).ToString();
+        // Invalid URLs are reported by options validation at startup (naming the setting); never throw here.
+        var sampleWeb = Uri.TryCreate(sampleWebUrl, UriKind.Absolute, out var web) ? ServiceEndpointResolver.Resolve(configuration, web).ToString() : "http://invalid";
         var supabase = Uri.TryCreate(supabaseUrl, UriKind.Absolute, out var url) ? ServiceEndpointResolver.Resolve(configuration, url).ToString() : "http://invalid";
 
         services.AddReverseProxy()
@@ -43,7 +44,7 @@ public static class GatewayForwarding
                 {
                     context.AddPathRemovePrefix("/supabase");
                     context.AddRequestTransform(ToSupabaseAsync);
-                    context.AddResponseTransform(FromSupabase);
+                    context.AddResponseTransform(FromSupabaseAsync);
                 }
                 else
                 {
@@ -62,9 +63,14 @@ public static class GatewayForwarding
     /// <summary>Resolves the caller's session; a cookie that is not live never falls back to anonymous on API routes.</summary>
     private static async Task LookupSessionAsync(HttpContext context, Func<Task> next)
     {
+        var toSupabase = context.GetReverseProxyFeature().Route.Config.RouteId == SupabaseRoute;
+        if (toSupabase && !UpstreamPath.IsCanonical(context.Request.Path))
+        {
+            await GatewayErrors.WriteAsync(context, 400, "validation_failed", "Malformed request path (empty segments or encoded slashes are not accepted).");
+            return;
+        }
         var lookup = await context.RequestServices.GetRequiredService<ISessionCache>().LookupAsync(context, context.RequestAborted);
         context.Items[LookupItem] = lookup;
-        var toSupabase = context.GetReverseProxyFeature().Route.Config.RouteId == SupabaseRoute;
         if (lookup.State == SessionState.Ended)
         {
             context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
@@ -102,7 +108,7 @@ public static class GatewayForwarding
         return ValueTask.CompletedTask;
     }
 
-    private static ValueTask FromSupabase(ResponseTransformContext context)
+    private static async ValueTask FromSupabaseAsync(ResponseTransformContext context)
     {
         var response = context.HttpContext.Response.Headers;
         response.Remove("Set-Cookie");
@@ -110,7 +116,10 @@ public static class GatewayForwarding
         {
             response.Remove(name);
         }
-        return ValueTask.CompletedTask;
+        if (context.ProxyResponse is not null && context.HttpContext.Request.Path.StartsWithSegments("/supabase/auth"))
+        {
+            await SessionLeakGuard.ApplyAsync(context);
+        }
     }
 
     private static ValueTask ToSampleWeb(RequestTransformContext context)

@@ -20,11 +20,70 @@ public sealed class GatewayOptions
 
     public string CookieName { get; set; } = "sb-session";
 
-    /// <summary>Renew a cached token when less than this remains (capped at half the token's lifetime).</summary>
+    /// <summary>Renew a cached token when less than this remains (at most 20 % of the token's lifetime).</summary>
     public TimeSpan TokenRenewalMargin { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Largest request body accepted on auth endpoints (GoTrue's own limit is 1 MB).</summary>
     public int MaxAuthBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most sessions kept in memory (about 2 KB each: minted token, identity assertion, user object).</summary>
+    [Range(100, 10_000_000, ErrorMessage = "Setting 'Gateway:SessionCacheSize' must be between 100 and 10000000.")]
+    public int SessionCacheSize { get; set; } = 100_000;
+
+    /// <summary>Gateway:RateLimits — sign-in attempts per client IP, counted in Redis across Proxy instances.</summary>
+    public SignInRateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Startup checks that name the setting at fault; returns the first problem or null.</summary>
+    public static string? Problem(GatewayOptions o)
+    {
+        if (!IsHttpUrl(o.SessionApiUrl))
+        {
+            return "Setting 'Gateway:SessionApiUrl' must be an absolute http(s) URL such as http://sessionapi.";
+        }
+        if (!IsHttpUrl(o.SampleWebUrl))
+        {
+            return "Setting 'Gateway:SampleWebUrl' must be an absolute http(s) URL such as http://sampleweb.";
+        }
+        if (string.IsNullOrWhiteSpace(o.SessionApiKey))
+        {
+            return "Setting 'Gateway:SessionApiKey' is required (the SessionApi's caller key).";
+        }
+        if (o.PublicOrigins.Length == 0)
+        {
+            return "Setting 'Gateway:PublicOrigins' needs at least one origin, e.g. Gateway__PublicOrigins__0=https://app.example.com.";
+        }
+        if (o.PublicOrigins.FirstOrDefault(origin => Security.OriginPolicy.Normalize(origin) is null) is { } bad)
+        {
+            return $"Setting 'Gateway:PublicOrigins' has '{bad}', which is not an origin such as https://app.example.com (scheme, host, optional port; no path).";
+        }
+        if (string.IsNullOrEmpty(o.CookieName) || o.CookieName.Length > 64 || !o.CookieName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            || o.CookieName.StartsWith("__", StringComparison.Ordinal))
+        {
+            return "Setting 'Gateway:CookieName' must be 1-64 letters, digits, '-' or '_' and must not start with '__' (the __Host- prefix is added on HTTPS).";
+        }
+        if (o.RateLimits.Enabled && (o.RateLimits.SignInsPerWindow <= 0 || o.RateLimits.WindowSeconds <= 0))
+        {
+            return "Settings 'Gateway:RateLimits:SignInsPerWindow' and 'Gateway:RateLimits:WindowSeconds' must be positive.";
+        }
+        if (o.TokenRenewalMargin <= TimeSpan.Zero)
+        {
+            return "Setting 'Gateway:TokenRenewalMargin' must be positive, e.g. 00:01:00.";
+        }
+        return null;
+    }
+
+    internal static bool IsHttpUrl(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+}
+
+public sealed class SignInRateLimitOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Sign-in and sign-up attempts (password, PKCE, id_token, signup, verify, forms) per IP and window.</summary>
+    public int SignInsPerWindow { get; set; } = 60;
+
+    public int WindowSeconds { get; set; } = 60;
 }
 
 /// <summary>Supabase:* — the upstream project.</summary>
@@ -33,7 +92,6 @@ public sealed class SupabaseUpstreamOptions
     public const string Section = "Supabase";
 
     [Required(ErrorMessage = "Setting 'Supabase:Url' is required (the Supabase API URL, e.g. http://127.0.0.1:54321).")]
-    [Url(ErrorMessage = "Setting 'Supabase:Url' must be an absolute URL.")]
     public string Url { get; set; } = "";
 
     [Required(ErrorMessage = "Setting 'Supabase:AnonKey' is required (the project's anon or publishable key, sent as apikey).")]

@@ -18,7 +18,11 @@ public sealed class SessionApiClient
     public SessionApiClient(HttpClient http, IOptions<GatewayOptions> options)
     {
         _http = http;
-        _http.BaseAddress = new Uri(options.Value.SessionApiUrl.TrimEnd('/') + "/");
+        // An invalid URL is reported by options validation at startup (naming the setting), not here.
+        if (Uri.TryCreate(options.Value.SessionApiUrl.TrimEnd('/') + "/", UriKind.Absolute, out var baseAddress))
+        {
+            _http.BaseAddress = baseAddress;
+        }
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Value.SessionApiKey);
         _http.Timeout = TimeSpan.FromSeconds(5);
     }

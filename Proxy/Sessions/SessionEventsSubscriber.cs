@@ -5,10 +5,14 @@ namespace Proxy.Sessions;
 
 /// <summary>
 /// Listens to the SessionApi's event stream (SSE) and evicts revoked or updated sessions from the cache. The cache
-/// is only used while this stream is connected; reconnects with backoff.
+/// is only used while this stream is connected; reconnects with backoff. A stream that stays silent longer than
+/// two keep-alive periods counts as lost (a half-open connection must not keep a stale cache alive).
 /// </summary>
 public sealed class SessionEventsSubscriber(SessionApiClient sessionApi, SessionCache cache, ILogger<SessionEventsSubscriber> logger) : BackgroundService
 {
+    /// <summary>The SessionApi sends a keep-alive comment every 15 s.</summary>
+    public static TimeSpan SilenceLimit { get; set; } = TimeSpan.FromSeconds(40);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(100);
@@ -21,8 +25,11 @@ public sealed class SessionEventsSubscriber(SessionApiClient sessionApi, Session
                 response.EnsureSuccessStatusCode();
                 await using var stream = await response.Content.ReadAsStreamAsync(stoppingToken);
                 using var reader = new StreamReader(stream);
-                while (await reader.ReadLineAsync(stoppingToken) is { } line)
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                silence.CancelAfter(SilenceLimit);
+                while (await reader.ReadLineAsync(silence.Token) is { } line)
                 {
+                    silence.CancelAfter(SilenceLimit);
                     if (!line.StartsWith("data: ", StringComparison.Ordinal))
                     {
                         continue;
@@ -36,10 +43,10 @@ public sealed class SessionEventsSubscriber(SessionApiClient sessionApi, Session
                             logger.LogInformation("Session event stream connected");
                             break;
                         case "revoked":
-                            cache.Evict(sessionEvent.SessionIds, revoked: true);
+                            cache.Evict(sessionEvent.SessionIds ?? [], revoked: true);
                             break;
                         case "updated":
-                            cache.Evict(sessionEvent.SessionIds, revoked: false);
+                            cache.Evict(sessionEvent.SessionIds ?? [], revoked: false);
                             break;
                     }
                 }
@@ -48,7 +55,7 @@ public sealed class SessionEventsSubscriber(SessionApiClient sessionApi, Session
             {
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or IOException or JsonException or OperationCanceledException)
             {
                 logger.LogWarning("Session event stream lost ({Reason}); caching is off until it reconnects", e.Message);
             }

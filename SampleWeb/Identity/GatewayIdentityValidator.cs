@@ -1,81 +1,70 @@
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace SampleWeb.Identity;
 
-public sealed class GatewayOptions
+/// <summary>What an <c>X-Gateway-Identity</c> header turned out to be.</summary>
+public enum IdentityVerdict
 {
-    public string SessionApiUrl { get; set; } = "http://sessionapi";
+    Verified,
+    /// <summary>Forged, unsigned, wrongly signed, expired, for another audience: the request is anonymous.</summary>
+    Rejected,
+    /// <summary>The signing keys could not be loaded, so nothing can be verified (fail closed: anonymous, with a banner).</summary>
+    KeysUnavailable,
 }
 
 /// <summary>
-/// Verifies X-Gateway-Identity: ES256 only, issuer "supabase-gateway", audience "sampleweb", unexpired, signed by a
-/// key from the SessionApi's JWKS (refetched on an unknown kid, at most every 30 s). Anything else is anonymous.
+/// Verifies the Proxy's identity assertion: ES256 only (pinned), issuer <c>supabase-gateway</c>, audience
+/// <c>sampleweb</c>, unexpired, signed by a key from the SessionApi's JWKS, with <c>sub</c>, <c>sid</c> and
+/// <c>sb_token</c> present. Nothing else about the request is trusted.
 /// </summary>
-public sealed class GatewayIdentityValidator(IHttpClientFactory httpClients, IOptions<GatewayOptions> options, TimeProvider time, ILogger<GatewayIdentityValidator> logger)
+public sealed class GatewayIdentityValidator(IdentityKeys keys, TimeProvider time, ILogger<GatewayIdentityValidator> logger)
 {
-    private readonly HttpClient http = httpClients.CreateClient(nameof(GatewayIdentityValidator));
+    public const string Issuer = "supabase-gateway";
+    public const string Audience = "sampleweb";
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
     private readonly JsonWebTokenHandler _handler = new();
-    private readonly SemaphoreSlim _refresh = new(1, 1);
-    private IList<SecurityKey> _keys = [];
-    private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
 
-    public async Task<GatewayUser?> ValidateAsync(string assertion, CancellationToken ct)
+    public async Task<(IdentityVerdict Verdict, GatewayUser? User)> ValidateAsync(string assertion, CancellationToken ct)
     {
-        JsonWebToken token;
-        try
+        if (!_handler.CanReadToken(assertion))
         {
-            token = new JsonWebToken(assertion);
+            logger.LogWarning("Ignoring an X-Gateway-Identity header that is not a JWT");
+            return (IdentityVerdict.Rejected, null);
         }
-        catch (ArgumentException)
+        var kid = new JsonWebToken(assertion).Kid;
+        var signingKeys = await keys.GetAsync(string.IsNullOrEmpty(kid) ? null : kid, ct);
+        if (signingKeys.Count == 0)
         {
-            logger.LogWarning("Ignoring a malformed X-Gateway-Identity header");
-            return null;
+            return (IdentityVerdict.KeysUnavailable, null);
         }
-        if (!_keys.Any(k => k.KeyId == token.Kid))
-        {
-            await RefreshKeysAsync(ct);
-        }
+        var now = time.GetUtcNow().UtcDateTime;
         var result = await _handler.ValidateTokenAsync(assertion, new TokenValidationParameters
         {
             ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-            ValidIssuer = "supabase-gateway",
-            ValidAudience = "sampleweb",
-            IssuerSigningKeys = _keys,
-            ClockSkew = TimeSpan.FromSeconds(5),
-            LifetimeValidator = (notBefore, expires, _, _) => expires is { } e && e > time.GetUtcNow().UtcDateTime.AddSeconds(-5),
+            ValidIssuer = Issuer,
+            ValidAudience = Audience,
+            IssuerSigningKeys = signingKeys,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            // Lifetime is checked against TimeProvider (testable) rather than the library's own clock.
+            LifetimeValidator = (notBefore, expires, _, _) =>
+                expires is { } e && e + ClockSkew > now && (notBefore is not { } n || n - ClockSkew <= now),
         });
         if (!result.IsValid)
         {
-            logger.LogWarning("Ignoring an X-Gateway-Identity that failed validation: {Reason}", result.Exception?.GetType().Name);
-            return null;
+            logger.LogWarning("Ignoring an X-Gateway-Identity that failed verification: {Reason}", result.Exception?.Message);
+            return (IdentityVerdict.Rejected, null);
         }
-        var valid = (JsonWebToken)result.SecurityToken;
-        return new GatewayUser(valid.Subject, valid.GetPayloadValue<string>("sid"),
-            valid.TryGetPayloadValue<string>("email", out var email) ? email : "", valid.GetPayloadValue<string>("sb_token"));
-    }
-
-    private async Task RefreshKeysAsync(CancellationToken ct)
-    {
-        await _refresh.WaitAsync(ct);
-        try
+        var token = (JsonWebToken)result.SecurityToken;
+        if (string.IsNullOrEmpty(token.Subject)
+            || !token.TryGetPayloadValue<string>("sid", out var sid) || string.IsNullOrEmpty(sid)
+            || !token.TryGetPayloadValue<string>("sb_token", out var supabaseToken) || string.IsNullOrEmpty(supabaseToken))
         {
-            if (time.GetUtcNow() - _fetchedAt < TimeSpan.FromSeconds(30) && _keys.Count > 0)
-            {
-                return;
-            }
-            _fetchedAt = time.GetUtcNow();
-            var json = await http.GetStringAsync(options.Value.SessionApiUrl.TrimEnd('/') + "/.well-known/jwks.json", ct);
-            _keys = new JsonWebKeySet(json).GetSigningKeys();
+            logger.LogWarning("Ignoring an X-Gateway-Identity without sub, sid or sb_token");
+            return (IdentityVerdict.Rejected, null);
         }
-        catch (HttpRequestException e)
-        {
-            logger.LogWarning("Could not fetch the SessionApi JWKS: {Reason}", e.Message);
-        }
-        finally
-        {
-            _refresh.Release();
-        }
+        var email = token.TryGetPayloadValue<string>("email", out var e) ? e ?? "" : "";
+        return (IdentityVerdict.Verified, new GatewayUser(token.Subject, sid, email, supabaseToken));
     }
 }

@@ -1,33 +1,85 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace SampleWeb.Supabase;
 
-public sealed class SupabaseOptions
+/// <summary>
+/// Supabase REST (PostgREST) called from the server, with the signed-in user's minted token or the anon key,
+/// so row-level security decides what each visitor sees — exactly as it would for the browser SDK.
+/// </summary>
+public sealed class SupabaseRest(HttpClient http, IOptions<SupabaseOptions> options, ILogger<SupabaseRest> logger)
 {
-    public string Url { get; set; } = "";
-    public string AnonKey { get; set; } = "";
-}
-
-/// <summary>Supabase REST called from the server with the user's minted token (or the anon key), so RLS decides.</summary>
-public sealed class SupabaseRest(HttpClient http, IOptions<SupabaseOptions> options)
-{
-    public async Task<List<JsonElement>> SelectAsync(string query, string? userToken, CancellationToken ct)
+    /// <summary>Reads rows; <paramref name="userToken"/> null means anonymous (anon key). Throws <see cref="SupabaseUnavailableException"/> on failure.</summary>
+    public async Task<List<T>> SelectAsync<T>(string pathAndQuery, string? userToken, CancellationToken ct)
     {
-        using var request = Request(HttpMethod.Get, query, userToken);
-        using var response = await http.SendAsync(request, ct);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<List<JsonElement>>(ct) ?? [];
+        using var request = Request(HttpMethod.Get, pathAndQuery, userToken);
+        using var response = await SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await FailureAsync(response, ct);
+        }
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(TypeInfo<List<T>>(), ct) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new SupabaseUnavailableException($"Supabase answered {pathAndQuery} with JSON we cannot read", e);
+        }
     }
 
-    public async Task<bool> InsertAsync(string table, object row, string userToken, CancellationToken ct)
+    /// <summary>Inserts one row as the user; the result says whether the database accepted it (RLS, constraints).</summary>
+    public async Task<WriteResult> InsertAsync<T>(string table, T row, string userToken, CancellationToken ct)
     {
         using var request = Request(HttpMethod.Post, table, userToken);
-        request.Content = JsonContent.Create(row);
-        using var response = await http.SendAsync(request, ct);
-        return response.IsSuccessStatusCode;
+        request.Content = JsonContent.Create(row, TypeInfo<T>());
+        request.Headers.Add("Prefer", "return=minimal");
+        try
+        {
+            using var response = await SendAsync(request, ct);
+            if (response.IsSuccessStatusCode)
+            {
+                return WriteResult.Saved;
+            }
+            var failure = await FailureAsync(response, ct);
+            logger.LogWarning("Supabase refused an insert into {Table}: {Reason}", table, failure.Message);
+            return response.StatusCode switch
+            {
+                HttpStatusCode.Unauthorized => WriteResult.SessionExpired,
+                HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.Conflict => WriteResult.Rejected,
+                _ => WriteResult.Unavailable,
+            };
+        }
+        catch (SupabaseUnavailableException)
+        {
+            return WriteResult.Unavailable;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        try
+        {
+            return await http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SupabaseUnavailableException("Supabase is unreachable", e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new SupabaseUnavailableException("Supabase did not answer in time", e);
+        }
+    }
+
+    private static async Task<SupabaseUnavailableException> FailureAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var body = await response.Content.ReadAsStringAsync(ct);
+        return new SupabaseUnavailableException($"Supabase answered {(int)response.StatusCode}: {(body.Length > 300 ? body[..300] : body)}");
     }
 
     private HttpRequestMessage Request(HttpMethod method, string pathAndQuery, string? userToken)
@@ -37,4 +89,21 @@ public sealed class SupabaseRest(HttpClient http, IOptions<SupabaseOptions> opti
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", userToken ?? options.Value.AnonKey);
         return request;
     }
+
+    private static JsonTypeInfo<TValue> TypeInfo<TValue>() =>
+        (JsonTypeInfo<TValue>)RowsJsonContext.Default.GetTypeInfo(typeof(TValue))!;
 }
+
+/// <summary>How a write went, in terms the page can explain to the user.</summary>
+public enum WriteResult
+{
+    Saved,
+    /// <summary>The database refused the row (constraint or policy).</summary>
+    Rejected,
+    /// <summary>The user's token was refused (expired mid-request): sign in again.</summary>
+    SessionExpired,
+    Unavailable,
+}
+
+/// <summary>Supabase could not answer a read; the error page tells the user to try again (never a stack trace).</summary>
+public sealed class SupabaseUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -9,6 +9,10 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            return true; // the caller hung up; nobody reads an answer
+        }
         var (status, title) = exception switch
         {
             InvalidSessionRequestException => (400, "Invalid request"),
@@ -18,9 +22,13 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             RedisServerException => (503, "Session store unavailable"),
             _ => (500, "Unexpected error"),
         };
-        if (status >= 500)
+        if (status == 500)
         {
             logger.LogError(exception, "Request failed: {Title}", title);
+        }
+        else if (status == 503)
+        {
+            logger.LogWarning("Request refused, {Title}: {Reason}", title, exception.Message); // expected while Redis is down
         }
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new()

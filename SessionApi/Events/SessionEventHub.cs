@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
@@ -8,44 +9,119 @@ namespace SessionApi.Events;
 /// <summary>
 /// Revocations and user updates: published on Redis pub/sub so every SessionApi instance hears them, then fanned
 /// out in-process to the Proxies subscribed to GET /internal/v1/events.
+/// A heartbeat travels the same channel every second. When it stops arriving (Redis down, subscription lost) the
+/// hub is not live: open streams are ended and new ones refused, so Proxies stop trusting their caches instead of
+/// missing revocations silently.
 /// </summary>
-public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub> logger) : IHostedService
+public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub> logger) : BackgroundService
 {
     public const string Channel = "gw:events";
+    private const string HeartbeatKind = "heartbeat";
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(3.5);
+    private static readonly byte[] Heartbeat =
+        JsonSerializer.SerializeToUtf8Bytes(new SessionEvent(HeartbeatKind, null, [], null), SessionApiJsonContext.Default.SessionEvent);
+
     private readonly List<Channel<SessionEvent>> _subscribers = [];
-    private IAsyncDisposable? _subscription;
+    private readonly TaskCompletionSource _firstHeartbeat = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastHeartbeat; // Stopwatch timestamp; 0 = never
+
+    /// <summary>True while our own heartbeats come back through Redis.</summary>
+    public bool IsLive => _lastHeartbeat != 0 && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeartbeat)) < HeartbeatTimeout;
 
     public Task PublishAsync(SessionEvent sessionEvent, CancellationToken ct) =>
         redis.PublishAsync(Channel, JsonSerializer.SerializeToUtf8Bytes(sessionEvent, SessionApiJsonContext.Default.SessionEvent), ct);
 
+    /// <summary>Waits (bounded) until the hub is live; false when it is not.</summary>
+    public async Task<bool> WaitUntilLiveAsync(TimeSpan limit, CancellationToken ct)
+    {
+        if (IsLive)
+        {
+            return true;
+        }
+        var waited = Stopwatch.StartNew();
+        await Task.WhenAny(_firstHeartbeat.Task, Task.Delay(limit, ct));
+        while (!IsLive && waited.Elapsed < limit)
+        {
+            await Task.Delay(50, ct);
+        }
+        return IsLive;
+    }
+
     public ChannelReader<SessionEvent> Subscribe(CancellationToken ct)
     {
         // Bounded: a stuck subscriber loses its stream (and reconnects, failing closed meanwhile) instead of growing memory.
-        var channel = System.Threading.Channels.Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
+        var channel = System.Threading.Channels.Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.Wait });
         lock (_subscribers)
         {
             _subscribers.Add(channel);
         }
-        ct.Register(() =>
-        {
-            lock (_subscribers)
-            {
-                _subscribers.Remove(channel);
-            }
-            channel.Writer.TryComplete();
-        });
+        ct.Register(() => Drop(channel));
         return channel.Reader;
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken) =>
-        _subscription = await redis.SubscribeAsync(Channel, OnMessage, cancellationToken);
-
-    public async Task StopAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_subscription is not null)
+        await using var subscription = await redis.SubscribeAsync(Channel, OnMessage, stoppingToken);
+        using var timer = new PeriodicTimer(HeartbeatInterval);
+        Task publishing = Task.CompletedTask;
+        do
         {
-            await _subscription.DisposeAsync();
+            // A publish stuck on a reconnecting client must not delay the liveness check.
+            if (publishing.IsCompleted)
+            {
+                publishing = PublishHeartbeatAsync(stoppingToken);
+            }
+            if (_lastHeartbeat != 0 && !IsLive)
+            {
+                EndAllStreams();
+            }
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task PublishHeartbeatAsync(CancellationToken ct)
+    {
+        try
+        {
+            await redis.PublishAsync(Channel, Heartbeat, ct);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisServerException or OperationCanceledException)
+        {
+            logger.LogDebug("Heartbeat not published: {Reason}", e.Message);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        EndAllStreams();
+    }
+
+    private void EndAllStreams()
+    {
+        Channel<SessionEvent>[] all;
+        lock (_subscribers)
+        {
+            all = [.. _subscribers];
+        }
+        if (all.Length > 0)
+        {
+            logger.LogWarning("Session events are not flowing through Redis; ending {Count} event stream(s)", all.Length);
+        }
+        foreach (var channel in all)
+        {
+            Drop(channel);
+        }
+    }
+
+    private void Drop(Channel<SessionEvent> channel)
+    {
+        lock (_subscribers)
+        {
+            _subscribers.Remove(channel);
+        }
+        channel.Writer.TryComplete();
     }
 
     private ValueTask OnMessage(ReadOnlyMemory<byte> payload)
@@ -64,11 +140,24 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
         {
             return ValueTask.CompletedTask;
         }
+        if (sessionEvent.Kind == HeartbeatKind)
+        {
+            Interlocked.Exchange(ref _lastHeartbeat, Stopwatch.GetTimestamp());
+            _firstHeartbeat.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+        Channel<SessionEvent>[] all;
         lock (_subscribers)
         {
-            foreach (var subscriber in _subscribers)
+            all = [.. _subscribers];
+        }
+        foreach (var subscriber in all)
+        {
+            if (!subscriber.Writer.TryWrite(sessionEvent))
             {
-                subscriber.Writer.TryWrite(sessionEvent);
+                // Full: this stream can no longer be trusted to carry every revocation.
+                logger.LogWarning("An event stream fell behind; ending it");
+                Drop(subscriber);
             }
         }
         return ValueTask.CompletedTask;

@@ -7,16 +7,26 @@ namespace SessionApi.Events;
 public static class SessionEventStream
 {
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan LiveWait = TimeSpan.FromSeconds(3);
 
     public static async Task StreamAsync(HttpContext context, SessionEventHub hub)
     {
         var ct = context.RequestAborted;
+        // Live first, then subscribe, then "hello": nothing published after the subscriber saw "hello" can be
+        // missed, and a stream never says "hello" on a subscription the hub already gave up on.
+        if (!await hub.WaitUntilLiveAsync(LiveWait, ct))
+        {
+            await Results.Problem(statusCode: 503, title: "Session store unavailable",
+                detail: "Session events are not flowing through Redis right now; retry shortly.").ExecuteAsync(context);
+            return;
+        }
+        var reader = hub.Subscribe(ct);
         context.Response.Headers.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-store";
-        var reader = hub.Subscribe(ct);
-        await WriteAsync(context, new SessionEvent("hello", null, [], null), ct);
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         try
         {
+            await WriteAsync(context, new SessionEvent("hello", null, [], null), ct);
             while (!ct.IsCancellationRequested)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -25,7 +35,7 @@ public static class SessionEventStream
                 {
                     if (!await reader.WaitToReadAsync(wait.Token))
                     {
-                        return;
+                        return; // the hub ended this stream: the subscriber reconnects and fails closed meanwhile
                     }
                     while (reader.TryRead(out var sessionEvent))
                     {

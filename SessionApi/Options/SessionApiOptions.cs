@@ -24,6 +24,9 @@ public sealed class SessionLifetimeOptions
 
     /// <summary>How often last-seen is written back (and mirrored); touches in between cost nothing.</summary>
     public TimeSpan TouchInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Refresh the GoTrue session (server-side, inside resolve) when its access token expires within this.</summary>
+    public TimeSpan GoTrueRefreshMargin { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>Supabase:* — GoTrue calls (logout) and the sessions table mirror.</summary>

@@ -4,13 +4,56 @@ namespace SessionApi.Redis;
 
 public static class RedisServiceCollectionExtensions
 {
-    /// <summary>
-    /// Registers <see cref="IRedisClient"/> from ConnectionStrings:redis (StackExchange.Redis format) and a "redis"
-    /// readiness check. In Development the ASP.NET dev certificate Aspire's local Redis uses for TLS is accepted.
-    /// </summary>
+    public const string ConnectionStringName = "redis";
+    public const string SettingsSection = "Redis";
+
+    /// <inheritdoc cref="AddRedisClient(IServiceCollection, IConfiguration)"/>
     public static IHostApplicationBuilder AddRedisClient(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("redis");
+        builder.Services.AddRedisClient(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers <see cref="IRedisClient"/> from <c>ConnectionStrings:redis</c> (StackExchange.Redis format, as Aspire injects
+    /// it) and a "redis" health check tagged "ready". A missing or invalid connection string stops startup here, with a
+    /// message naming the setting.
+    /// TLS trust, beyond the machine's trust store:
+    /// <list type="bullet">
+    /// <item><c>Redis:CaCertificatePath</c>: PEM file of the CA that issued the server certificate (any environment).</item>
+    /// <item><c>Redis:TrustDevCertificate</c> (default true in Development): accept the ASP.NET Core development
+    /// certificate, which Aspire 13.1's local Redis serves. Ignored outside Development.</item>
+    /// <item><c>Redis:AllowUntrustedCertificate</c>: accept any certificate. Ignored (with a warning) outside Development.</item>
+    /// </list>
+    /// The service never aborts on a Redis outage: it starts, reports not ready, and reconnects in the background.
+    /// </summary>
+    public static IServiceCollection AddRedisClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = ReadOptions(configuration);
+        services.AddSingleton<IRedisClient>(sp =>
+        {
+            var environment = sp.GetRequiredService<IHostEnvironment>();
+            var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
+            var development = environment.IsDevelopment();
+            if (!development && options.AllowUntrustedCertificate)
+            {
+                loggerFactory.CreateLogger<RedisClient>().LogWarning(
+                    "'{Setting}' is ignored outside Development; the Redis server certificate must be trusted", $"{SettingsSection}:AllowUntrustedCertificate");
+            }
+            var effective = options with
+            {
+                AllowUntrustedCertificate = development && options.AllowUntrustedCertificate,
+                TrustDevCertificate = development && (configuration.GetValue<bool?>($"{SettingsSection}:TrustDevCertificate") ?? true),
+            };
+            return RedisClient.ConnectAsync(effective, loggerFactory).GetAwaiter().GetResult();
+        });
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        return services;
+    }
+
+    private static RedisConnectionOptions ReadOptions(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
         RedisConnectionOptions options;
         try
         {
@@ -19,21 +62,24 @@ public static class RedisServiceCollectionExtensions
         catch (FormatException e)
         {
             throw new InvalidOperationException(
-                $"Setting 'ConnectionStrings:redis' (env ConnectionStrings__redis) is missing or invalid: {e.Message} " +
-                "Expected e.g. 'localhost:6379,password=...,ssl=false'.", e);
+                $"Setting 'ConnectionStrings:{ConnectionStringName}' (env ConnectionStrings__{ConnectionStringName}) is missing or invalid: {e.Message} " +
+                "Expected e.g. 'localhost:6379,password=...,ssl=false' or 'redis://localhost:6379/0'.", e);
         }
-        options = options with
+        var caPath = configuration[$"{SettingsSection}:CaCertificatePath"];
+        if (!string.IsNullOrWhiteSpace(caPath) && !File.Exists(caPath))
         {
-            AllowUntrustedCertificate = builder.Environment.IsDevelopment() || builder.Configuration.GetValue<bool>("Redis:AllowUntrustedCertificate"),
+            throw new InvalidOperationException($"Setting '{SettingsSection}:CaCertificatePath' names a file that does not exist: '{caPath}'.");
+        }
+        return options with
+        {
             AbortConnect = false,
+            AllowUntrustedCertificate = configuration.GetValue<bool>($"{SettingsSection}:AllowUntrustedCertificate"),
+            CaCertificatePath = string.IsNullOrWhiteSpace(caPath) ? null : caPath,
         };
-        builder.Services.AddSingleton<IRedisClient>(sp =>
-            RedisClient.ConnectAsync(options, sp.GetRequiredService<ILoggerFactory>()).GetAwaiter().GetResult());
-        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
-        return builder;
     }
 }
 
+/// <summary>Ready while the command connection is up and answers PING.</summary>
 internal sealed class RedisHealthCheck(IRedisClient redis) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -3,16 +3,33 @@ namespace SessionApi.Sessions;
 /// <summary>Durable session storage. Keyed by <see cref="SessionCookie.Key"/> (a hash of the cookie id).</summary>
 public interface ISessionStore
 {
-    Task SaveAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct);
+    /// <summary>Stores a new session and indexes it by public id and by user.</summary>
+    Task CreateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct);
+
+    /// <summary>
+    /// Replaces a session that still exists (and resets its time to live). False when it is gone: an update racing
+    /// a revocation must never bring the session back.
+    /// </summary>
+    Task<bool> UpdateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct);
 
     Task<SessionRecord?> GetAsync(string key, CancellationToken ct);
 
     /// <summary>The key of a session by its public id (null when unknown).</summary>
     Task<string?> FindKeyAsync(string publicId, CancellationToken ct);
 
-    /// <summary>All live sessions of a user, with their keys.</summary>
+    /// <summary>All stored sessions of a user, with their keys.</summary>
     Task<IReadOnlyList<(string Key, SessionRecord Record)>> ListByUserAsync(string userId, CancellationToken ct);
 
-    /// <summary>Deletes sessions; true for each key that existed.</summary>
+    /// <summary>Deletes sessions; returns how many existed.</summary>
     Task<int> DeleteAsync(IReadOnlyList<(string Key, SessionRecord Record)> sessions, CancellationToken ct);
+
+    /// <summary>Takes the per-session GoTrue refresh lock; returns the lock token, or null when someone holds it.</summary>
+    Task<string?> TryLockRefreshAsync(string key, TimeSpan timeToLive, CancellationToken ct);
+
+    /// <summary>The current holder's lock value (null when free): lets waiters tell "in progress" from "backing off".</summary>
+    Task<string?> PeekRefreshLockAsync(string key, CancellationToken ct);
+
+    /// <summary>Releases the lock if <paramref name="token"/> still holds it, or replaces it with <paramref name="replacement"/>
+    /// (keeping its expiry) to turn it into a back-off marker.</summary>
+    Task ReleaseRefreshLockAsync(string key, string token, string? replacement, CancellationToken ct);
 }

@@ -1,32 +1,58 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using SessionApi.Redis;
 
 namespace SessionApi.Sessions;
 
 /// <summary>
-/// Sessions in Redis: "gw:s:{key}" → JSON record (TTL = time left), "gw:p:{publicId}" → key (same TTL),
-/// "gw:u:{userId}" → set of keys (pruned lazily when members have expired).
+/// Sessions in Redis. Every key derived from the cookie uses only SHA-256(id):
+/// "gw:s:{key}" → JSON record (TTL = time left), "gw:p:{publicId}" → key (same TTL),
+/// "gw:u:{userId}" → set of keys (TTL = the longest TTL of its members; expired members are pruned lazily),
+/// "gw:l:{key}" → the GoTrue refresh lock.
 /// </summary>
 public sealed class RedisSessionStore(IRedisClient redis) : ISessionStore
 {
+    // Compare-and-delete / compare-and-replace, so a slow holder never releases a lock someone else took since.
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        if ARGV[2] == '' then return redis.call('DEL', KEYS[1]) end
+        return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') and 1
+        """;
+
     private static string SessionKey(string key) => "gw:s:" + key;
     private static string PublicKey(string publicId) => "gw:p:" + publicId;
     private static string UserKey(string userId) => "gw:u:" + userId;
+    private static string LockKey(string key) => "gw:l:" + key;
 
-    public async Task SaveAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct)
+    public async Task CreateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(record, SessionStoreJsonContext.Default.SessionRecord);
-        var ms = (long)Math.Max(1, timeToLive.TotalMilliseconds);
+        var ms = Milliseconds(timeToLive);
+        var user = UserKey(record.UserId);
+        // Pipelined on one connection, so Redis applies them in this order.
         await Task.WhenAll(
-            redis.ExecuteAsync("SET", [SessionKey(key), json, "PX", ms], ct),
+            redis.ExecuteAsync("SET", [SessionKey(key), Serialize(record), "PX", ms], ct),
             redis.ExecuteAsync("SET", [PublicKey(record.PublicId), key, "PX", ms], ct),
-            redis.ExecuteAsync("SADD", [UserKey(record.UserId), key], ct));
+            redis.ExecuteAsync("SADD", [user, key], ct),
+            redis.ExecuteAsync("PEXPIRE", [user, ms, "NX"], ct),
+            redis.ExecuteAsync("PEXPIRE", [user, ms, "GT"], ct));
+    }
+
+    public async Task<bool> UpdateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct)
+    {
+        var ms = Milliseconds(timeToLive);
+        var user = UserKey(record.UserId);
+        var set = redis.ExecuteAsync("SET", [SessionKey(key), Serialize(record), "PX", ms, "XX"], ct);
+        await Task.WhenAll(
+            set,
+            redis.ExecuteAsync("PEXPIRE", [PublicKey(record.PublicId), ms], ct),
+            redis.ExecuteAsync("PEXPIRE", [user, ms, "GT"], ct));
+        return !(await set).IsNull;
     }
 
     public async Task<SessionRecord?> GetAsync(string key, CancellationToken ct)
     {
         var reply = await redis.ExecuteAsync("GET", [SessionKey(key)], ct);
-        return reply.IsNull ? null : JsonSerializer.Deserialize(reply.AsBytes(), SessionStoreJsonContext.Default.SessionRecord);
+        return reply.IsNull ? null : Deserialize(reply.AsBytes()!);
     }
 
     public async Task<string?> FindKeyAsync(string publicId, CancellationToken ct) =>
@@ -50,7 +76,7 @@ public sealed class RedisSessionStore(IRedisClient redis) : ISessionStore
                 gone.Add(keys[i]);
                 continue;
             }
-            result.Add((keys[i], JsonSerializer.Deserialize(values.Items[i].AsBytes(), SessionStoreJsonContext.Default.SessionRecord)!));
+            result.Add((keys[i], Deserialize(values.Items[i].AsBytes()!)));
         }
         if (gone.Count > 1)
         {
@@ -65,6 +91,7 @@ public sealed class RedisSessionStore(IRedisClient redis) : ISessionStore
         {
             return 0;
         }
+        // The session records first: once they are gone no instance can resolve these sessions.
         var deleted = await redis.ExecuteAsync("DEL", sessions.Select(s => (RedisArg)SessionKey(s.Key)).ToList(), ct);
         await redis.ExecuteAsync("DEL", sessions.Select(s => (RedisArg)PublicKey(s.Record.PublicId)).ToList(), ct);
         foreach (var group in sessions.GroupBy(s => s.Record.UserId))
@@ -73,4 +100,26 @@ public sealed class RedisSessionStore(IRedisClient redis) : ISessionStore
         }
         return (int)deleted.AsLong();
     }
+
+    public async Task<string?> TryLockRefreshAsync(string key, TimeSpan timeToLive, CancellationToken ct)
+    {
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var reply = await redis.ExecuteAsync("SET", [LockKey(key), token, "NX", "PX", Milliseconds(timeToLive)], ct);
+        return reply.IsNull ? null : token;
+    }
+
+    public async Task<string?> PeekRefreshLockAsync(string key, CancellationToken ct) =>
+        (await redis.ExecuteAsync("GET", [LockKey(key)], ct)).AsString();
+
+    public Task ReleaseRefreshLockAsync(string key, string token, string? replacement, CancellationToken ct) =>
+        redis.ExecuteAsync("EVAL", [ReleaseScript, 1L, LockKey(key), token, replacement ?? ""], ct);
+
+    private static long Milliseconds(TimeSpan timeToLive) => (long)Math.Max(1, timeToLive.TotalMilliseconds);
+
+    private static byte[] Serialize(SessionRecord record) =>
+        JsonSerializer.SerializeToUtf8Bytes(record, SessionStoreJsonContext.Default.SessionRecord);
+
+    private static SessionRecord Deserialize(byte[] json) =>
+        JsonSerializer.Deserialize(json, SessionStoreJsonContext.Default.SessionRecord)
+        ?? throw new JsonException("A stored session record is null.");
 }

@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Gateway.Contracts;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using SessionApi.Events;
 using SessionApi.Options;
 using SessionApi.Supabase;
@@ -19,6 +18,7 @@ public sealed class SessionService(
     ISessionStore store,
     TokenMinter minter,
     SessionEventHub events,
+    GoTrueSessionRefresher refresher,
     SupabaseSync supabase,
     IOptions<SessionLifetimeOptions> lifetimes,
     TimeProvider time,
@@ -30,40 +30,43 @@ public sealed class SessionService(
     private static readonly Counter<long> Ended = Meter.CreateCounter<long>("sessions.ended");
     private static readonly Counter<long> Revoked = Meter.CreateCounter<long>("sessions.revoked");
 
+    private static readonly JsonElement EmptyArray = JsonDocument.Parse("[]").RootElement;
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;
+
     private SessionLifetimeOptions Lifetimes => lifetimes.Value;
 
     public async Task<CreateSessionResponse> CreateAsync(CreateSessionRequest request, CancellationToken ct)
     {
         using var activity = Activities.StartActivity("session.create");
-        var claims = ReadGoTrueClaims(request.GoTrue.AccessToken);
-        var userId = claims.TryGetProperty("sub", out var sub) && Guid.TryParse(sub.GetString(), out _)
-            ? sub.GetString()!
-            : throw new InvalidSessionRequestException("The GoTrue access token has no user id (sub).");
-        if (string.IsNullOrEmpty(request.GoTrue.RefreshToken))
+        // Records are not null-checked by the serializer: a missing member arrives as null.
+        var goTrue = request?.GoTrue ?? throw new InvalidSessionRequestException("'goTrue' (the session GoTrue issued) is required.");
+        var token = GoTrueAccessToken.Read(goTrue.AccessToken);
+        if (string.IsNullOrEmpty(goTrue.RefreshToken) || goTrue.RefreshToken.Length > 4096)
         {
-            throw new InvalidSessionRequestException("The GoTrue session has no refresh token.");
+            throw new InvalidSessionRequestException("The GoTrue session has no usable refresh token.");
         }
         var now = time.GetUtcNow();
         var cookie = SessionCookie.CreateNew();
         var record = new SessionRecord
         {
             PublicId = Guid.NewGuid().ToString(),
-            UserId = userId,
-            GoTrueSessionId = claims.TryGetProperty("session_id", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null,
+            UserId = token.UserId,
+            GoTrueSessionId = token.SessionId,
             CreatedAt = now,
             LastSeenAt = now,
             AbsoluteExpiresAt = now + Lifetimes.AbsoluteLifetime,
-            Aal = claims.TryGetProperty("aal", out var aal) && aal.ValueKind == JsonValueKind.String ? aal.GetString()! : "aal1",
-            Amr = claims.TryGetProperty("amr", out var amr) ? amr.Clone() : JsonDocument.Parse("[]").RootElement,
-            Ip = Truncate(request.Client.Ip, 64),
-            UserAgent = Truncate(request.Client.UserAgent, 512),
-            User = request.GoTrue.User.ValueKind == JsonValueKind.Object ? request.GoTrue.User.Clone() : JsonDocument.Parse("{}").RootElement,
-            Claims = claims,
-            SealedRefreshToken = SecretBox.Seal(request.GoTrue.RefreshToken, cookie.Secret, cookie.Key),
-            GoTrueExpiresAt = DateTimeOffset.FromUnixTimeSeconds(request.GoTrue.ExpiresAt),
+            Aal = token.Aal ?? "aal1",
+            Amr = token.Amr ?? EmptyArray,
+            Ip = Truncate(request.Client?.Ip, 64),
+            UserAgent = Truncate(request.Client?.UserAgent, 512),
+            User = goTrue.User.ValueKind == JsonValueKind.Object ? goTrue.User.Clone() : EmptyObject,
+            Claims = token.Claims,
+            SealedRefreshToken = SecretBox.Seal(goTrue.RefreshToken, cookie.Secret, cookie.Key),
+            GoTrueExpiresAt = goTrue.ExpiresAt > 0 ? DateTimeOffset.FromUnixTimeSeconds(goTrue.ExpiresAt) : now.AddSeconds(goTrue.ExpiresIn),
         };
-        await store.SaveAsync(cookie.Key, record, TimeToLive(record, now), ct);
+        await store.CreateAsync(cookie.Key, record, TimeToLive(record, now), ct);
         Started.Add(1);
+        activity?.SetTag("session.id", record.PublicId);
         Mirror(record, now);
         return new CreateSessionResponse(cookie.Value, View(record), minter.Mint(record));
     }
@@ -71,10 +74,26 @@ public sealed class SessionService(
     /// <summary>Null when the session is unknown, expired or revoked (or the cookie secret does not match).</summary>
     public async Task<ResolvedSession?> ResolveAsync(ResolveSessionRequest request, CancellationToken ct)
     {
-        var (cookie, record) = await LoadAsync(request.Cookie, ct);
+        using var activity = Activities.StartActivity("session.resolve");
+        var (cookie, record) = await LoadAsync(request?.Cookie, ct);
         if (record is null)
         {
             return null;
+        }
+        var client = request!.Client;
+        if (refresher.IsDue(record))
+        {
+            var outcome = await refresher.RefreshAsync(cookie, record, client?.Ip ?? record.Ip, ct);
+            if (outcome.Refused)
+            {
+                await EndAsync([(cookie.Key, outcome.Record!)], "GoTrue refused to refresh the session", goTrueScope: null);
+                return null;
+            }
+            if (outcome.Record is null)
+            {
+                return null;
+            }
+            record = outcome.Record;
         }
         var now = time.GetUtcNow();
         if (now - record.LastSeenAt >= Lifetimes.TouchInterval)
@@ -82,12 +101,16 @@ public sealed class SessionService(
             record = record with
             {
                 LastSeenAt = now,
-                Ip = Truncate(request.Client?.Ip, 64) ?? record.Ip,
-                UserAgent = Truncate(request.Client?.UserAgent, 512) ?? record.UserAgent,
+                Ip = Truncate(client?.Ip, 64) ?? record.Ip,
+                UserAgent = Truncate(client?.UserAgent, 512) ?? record.UserAgent,
             };
-            await store.SaveAsync(cookie.Key, record, TimeToLive(record, now), ct);
+            if (!await store.UpdateAsync(cookie.Key, record, TimeToLive(record, now), ct))
+            {
+                return null; // revoked while we were looking at it
+            }
             Mirror(record, now);
         }
+        activity?.SetTag("session.id", record.PublicId);
         return new ResolvedSession(View(record), minter.Mint(record));
     }
 
@@ -104,13 +127,13 @@ public sealed class SessionService(
     /// <summary>Revokes by scope relative to the cookie's session. Null when the cookie names no live session.</summary>
     public async Task<IReadOnlyList<string>?> RevokeAsync(RevokeSessionsRequest request, CancellationToken ct)
     {
-        var (cookie, current) = await LoadAsync(request.Cookie, ct);
+        var (cookie, current) = await LoadAsync(request?.Cookie, ct);
         if (current is null)
         {
             return null;
         }
         List<(string Key, SessionRecord Record)> targets;
-        switch (request.Scope)
+        switch (request!.Scope)
         {
             case "current":
                 targets = [(cookie.Key, current)];
@@ -141,7 +164,7 @@ public sealed class SessionService(
             default:
                 throw new InvalidSessionRequestException("'scope' must be one of current, others, all, one.");
         }
-        await EndAsync(targets, request.Scope == "all" ? "signed out everywhere" : "revoked", goTrueScope: request.Scope == "all" ? "global" : "local", ct);
+        await EndAsync(targets, request.Scope == "all" ? "signed out everywhere" : "revoked", goTrueScope: request.Scope == "all" ? "global" : "local");
         return targets.Select(t => t.Record.PublicId).ToList();
     }
 
@@ -149,7 +172,7 @@ public sealed class SessionService(
     public async Task<IReadOnlyList<string>> RevokeUserAsync(string userId, string reason, CancellationToken ct)
     {
         var targets = await store.ListByUserAsync(ValidUserId(userId), ct);
-        await EndAsync(targets, reason, goTrueScope: null, ct);
+        await EndAsync(targets, reason, goTrueScope: null);
         return targets.Select(t => t.Record.PublicId).ToList();
     }
 
@@ -160,27 +183,34 @@ public sealed class SessionService(
         {
             throw new InvalidSessionRequestException("The body must be a user object.");
         }
+        userId = ValidUserId(userId);
+        if (user.TryGetProperty("id", out var id) && !(id.ValueKind == JsonValueKind.String && Guid.TryParse(id.GetString(), out var parsed) && parsed.ToString() == userId))
+        {
+            throw new InvalidSessionRequestException("The user object's 'id' does not match the user id in the path.");
+        }
         var now = time.GetUtcNow();
-        var sessions = await store.ListByUserAsync(ValidUserId(userId), ct);
+        var sessions = await store.ListByUserAsync(userId, ct);
         foreach (var (key, record) in sessions)
         {
-            await store.SaveAsync(key, record with { User = user.Clone() }, TimeToLive(record, now), ct);
+            await store.UpdateAsync(key, record with { User = user.Clone() }, TimeToLive(record, now), ct);
         }
         await events.PublishAsync(new SessionEvent("updated", userId, sessions.Select(s => s.Record.PublicId).ToList(), "user updated"), ct);
         return sessions.Count;
     }
 
-    private async Task EndAsync(IReadOnlyList<(string Key, SessionRecord Record)> targets, string reason, string? goTrueScope, CancellationToken ct)
+    private async Task EndAsync(IReadOnlyList<(string Key, SessionRecord Record)> targets, string reason, string? goTrueScope)
     {
         if (targets.Count == 0)
         {
             return;
         }
-        // Redis first: once this returns, no instance can resolve these sessions (fail closed).
-        await store.DeleteAsync(targets, ct);
+        // Redis first: once this returns, no instance can resolve these sessions (fail closed). Neither step
+        // follows the caller's cancellation: a revoke whose event never went out would leave Proxy caches stale.
+        // Both are bounded by the Redis command timeout.
+        await store.DeleteAsync(targets, CancellationToken.None);
         Revoked.Add(targets.Count);
         Ended.Add(targets.Count);
-        await events.PublishAsync(new SessionEvent("revoked", targets[0].Record.UserId, targets.Select(t => t.Record.PublicId).ToList(), reason), ct);
+        await events.PublishAsync(new SessionEvent("revoked", targets[0].Record.UserId, targets.Select(t => t.Record.PublicId).ToList(), reason), CancellationToken.None);
         var now = time.GetUtcNow();
         foreach (var (_, record) in targets)
         {
@@ -244,20 +274,6 @@ public sealed class SessionService(
         ["aal"] = record.Aal,
         ["revoked_at"] = null,
     };
-
-    private static JsonElement ReadGoTrueClaims(string accessToken)
-    {
-        // The token comes from GoTrue through the authenticated Proxy; we copy its claims, Supabase verifies ours.
-        try
-        {
-            var token = new JsonWebToken(accessToken);
-            return JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(token.EncodedPayload)).RootElement.Clone();
-        }
-        catch (Exception e) when (e is ArgumentException or JsonException or FormatException)
-        {
-            throw new InvalidSessionRequestException("The GoTrue access token is not a JWT.");
-        }
-    }
 
     private static string ValidUserId(string userId) =>
         Guid.TryParse(userId, out var id) ? id.ToString() : throw new InvalidSessionRequestException("The user id must be a UUID.");

@@ -9,35 +9,22 @@ namespace SessionApi.Supabase;
 
 /// <summary>
 /// Work done towards Supabase after the fact, off the request path: ending GoTrue sessions after a revoke and
-/// mirroring session metadata into the public.sessions table. Failures are logged, never break sessions.
+/// mirroring session metadata into the public.sessions table (upsert by id; a revoked session keeps its row with
+/// revoked_at set, so "where revoked_at is null" lists live sessions). Failures are logged, never break sessions.
 /// </summary>
-public sealed class SupabaseSync(IHttpClientFactory httpClients, IOptions<SupabaseOptions> options, ILogger<SupabaseSync> logger) : BackgroundService
+public sealed class SupabaseSync(HttpClient http, GoTrueClient goTrue, IOptions<SupabaseOptions> options, ILogger<SupabaseSync> logger) : BackgroundService
 {
-    private readonly HttpClient http = httpClients.CreateClient(nameof(SupabaseSync));
-
+    // Bounded so a Supabase outage cannot grow memory; the oldest (most outdated) work goes first.
     private readonly Channel<Func<CancellationToken, Task>> _work =
         Channel.CreateBounded<Func<CancellationToken, Task>>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
 
-    private string BaseUrl => options.Value.Url.TrimEnd('/');
-
     /// <summary>POST /auth/v1/logout with a token minted for that session (scope local or global).</summary>
-    public void EndGoTrueSession(string accessToken, string scope) => Enqueue(async ct =>
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{BaseUrl}/auth/v1/logout?scope={scope}");
-        request.Headers.Add("apikey", options.Value.AnonKey);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        using var response = await http.SendAsync(request, ct);
-        // 401/403/404: GoTrue already forgot the session, which is the goal.
-        if (!response.IsSuccessStatusCode && (int)response.StatusCode is not (401 or 403 or 404))
-        {
-            logger.LogWarning("GoTrue logout (scope {Scope}) answered {Status}", scope, (int)response.StatusCode);
-        }
-    });
+    public void EndGoTrueSession(string accessToken, string scope) => Enqueue(ct => goTrue.LogoutAsync(accessToken, scope, ct));
 
     /// <summary>Upserts one row of public.sessions with the service key.</summary>
     public void Mirror(IDictionary<string, object?> row) => Enqueue(async ct =>
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{BaseUrl}/rest/v1/sessions")
+        using var request = new HttpRequestMessage(HttpMethod.Post, options.Value.Url.TrimEnd('/') + "/rest/v1/sessions")
         {
             Content = new StringContent(JsonSerializer.Serialize(row, MirrorJsonContext.Default.IDictionaryStringObject), Encoding.UTF8, "application/json"),
         };
@@ -67,8 +54,9 @@ public sealed class SupabaseSync(IHttpClientFactory httpClients, IOptions<Supaba
             {
                 await work(stoppingToken);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever Supabase does, the sync loop (and with it the host) keeps running.
                 logger.LogWarning("Supabase sync call failed: {Reason}", e.Message);
             }
         }

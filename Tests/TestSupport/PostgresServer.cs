@@ -26,28 +26,50 @@ public sealed class PostgresServer : IAsyncDisposable
     public string ConnectionStringFor(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Include Error Detail=true";
 
+    /// <summary>
+    /// initdb into a fresh temp directory and start on a free loopback port (unix socket in that directory),
+    /// trust authentication, superuser "postgres". Retries on another port if the chosen one was taken meanwhile.
+    /// </summary>
     public static async Task<PostgresServer> StartAsync()
     {
         var binaries = FindBinaries();
         var directory = Path.Combine(Path.GetTempPath(), "pg-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
-        var server = new PostgresServer(directory, binaries, FreePort.Next());
         if (IsRoot)
         {
             await RunAsync("chown", ["-R", "postgres:postgres", directory]);
         }
         var data = Path.Combine(directory, "data");
-        await server.RunPgAsync("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"]);
-        await server.RunPgAsync("pg_ctl", ["-D", data, "-l", Path.Combine(directory, "log.txt"), "-w", "-t", "30", "start",
-            "-o", $"-c listen_addresses=127.0.0.1 -c port={server.Port} -c unix_socket_directories={directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"]);
-        return server;
+        var init = new PostgresServer(directory, binaries, 0);
+        await init.RunPgAsync("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"]);
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new PostgresServer(directory, binaries, FreePort.Next());
+            try
+            {
+                await server.RunPgAsync("pg_ctl", ["-D", data, "-l", Path.Combine(directory, "log.txt"), "-w", "-t", "30", "start",
+                    "-o", $"-c listen_addresses=127.0.0.1 -c port={server.Port} -c unix_socket_directories={directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"]);
+                return server;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // Most likely another process bound the port between FreePort.Next() and postgres' bind.
+            }
+            catch (InvalidOperationException e)
+            {
+                var log = Path.Combine(directory, "log.txt");
+                var tail = File.Exists(log) ? string.Join(Environment.NewLine, File.ReadLines(log).TakeLast(20)) : "";
+                TryDelete(directory);
+                throw new InvalidOperationException($"{e.Message}{Environment.NewLine}{tail}", e);
+            }
+        }
     }
 
     public async Task<string> CreateDatabaseAsync(string name)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "")}\"", connection);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "", StringComparison.Ordinal)}\"", connection);
         await command.ExecuteNonQueryAsync();
         return ConnectionStringFor(name);
     }
@@ -62,11 +84,16 @@ public sealed class PostgresServer : IAsyncDisposable
         catch (InvalidOperationException)
         {
         }
+        TryDelete(_directory);
+    }
+
+    private static void TryDelete(string directory)
+    {
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

@@ -35,7 +35,7 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         await page.GetByTestId("email").FillAsync(email);
         await page.GetByTestId("password").FillAsync(password);
         await page.GetByTestId("submit").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/sign-up"));
+        await ExpectSignedInAsync(page);
     }
 
     private static async Task SignInAsync(IPage page, string email, string password = "correct-horse")
@@ -44,7 +44,24 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         await page.GetByTestId("email").FillAsync(email);
         await page.GetByTestId("password").FillAsync(password);
         await page.GetByTestId("submit").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/sign-in"));
+        await ExpectSignedInAsync(page);
+    }
+
+    /// <summary>Waits for the next page's content (not its load event, which a no-JavaScript page may not report).</summary>
+    private static async Task ExpectSignedInAsync(IPage page)
+    {
+        await page.GetByTestId("signed-in-as").Or(page.GetByTestId("form-error")).First.WaitForAsync();
+        if (await page.GetByTestId("form-error").CountAsync() > 0)
+        {
+            throw new InvalidOperationException($"Signing in failed at {page.Url}: {await page.GetByTestId("form-error").InnerTextAsync()}");
+        }
+    }
+
+    /// <summary>After a form post: the notice the gateway redirected to, once the page shows it.</summary>
+    private static async Task ExpectNoticeAsync(IPage page, string code)
+    {
+        await page.GetByTestId("notice").Or(page.GetByTestId("form-error")).First.WaitForAsync();
+        Assert.Contains("notice=" + code, page.Url);
     }
 
     [Fact]
@@ -58,13 +75,14 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         var email = $"web-{Guid.NewGuid():N}@example.com";
         await SignUpAsync(page, email);
         await page.GetByTestId("sign-out").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("notice=signed-out"));
+        await ExpectNoticeAsync(page, "signed-out");
 
         await page.GotoAsync("/sign-in");
         await page.GetByTestId("email").FillAsync(email);
         await page.GetByTestId("password").FillAsync("wrong-password");
         await page.GetByTestId("submit").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("error=invalid_credentials"));
+        await page.GetByTestId("form-error").WaitForAsync();
+        Assert.Contains("error=invalid_credentials", page.Url);
         Assert.Contains("Wrong email or password", await page.GetByTestId("form-error").InnerTextAsync());
         output.WriteLine(await Chromium.ScreenshotAsync(page, "sign-in-error"));
 
@@ -75,6 +93,9 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         Assert.Contains("data-testid=\"signed-in-as\"", html);
         Assert.Contains(email, html);
         Assert.Contains("data-testid=\"authenticated-home\"", html);
+        Assert.DoesNotContain("data-testid=\"anonymous-home\"", html);
+        // One URL serves both variants, so a signed-in page must never be stored by a cache.
+        Assert.Equal("no-store", response.Headers["cache-control"]);
         output.WriteLine(await Chromium.ScreenshotAsync(page, "home-authenticated"));
 
         // The session cookie is HttpOnly, SameSite=Lax, Path=/ and JavaScript cannot see it.
@@ -86,6 +107,10 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
 
         // Create a post and comment on it.
         await page.GotoAsync("/posts");
+        // A title of blanks passes the browser's "required" check; the server says what is wrong, nothing is saved.
+        await page.GetByTestId("post-title").FillAsync("   ");
+        await page.GetByTestId("publish").ClickAsync();
+        await page.GetByText("Give your post a title.").WaitForAsync();
         var title = "Hello " + Guid.NewGuid().ToString("N")[..6];
         await page.GetByTestId("post-title").FillAsync(title);
         await page.GetByTestId("post-body").FillAsync("Written through the gateway.");
@@ -110,11 +135,18 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         await other.GetByTestId("note").First.WaitForAsync();
 
         var page = await NewPageAsync(javaScript: false);
-        await SignUpAsync(page, $"nojs-{Guid.NewGuid():N}@example.com");
+        var email = $"nojs-{Guid.NewGuid():N}@example.com";
+        await SignUpAsync(page, email);
+        await page.GetByTestId("sign-out").ClickAsync();
+        await ExpectNoticeAsync(page, "signed-out");
+        Assert.Equal(0, await page.GetByTestId("signed-in-as").CountAsync());
+        await SignInAsync(page, email);
         await page.GotoAsync("/notes");
+        Assert.EndsWith("/notes", page.Url);
         await page.GetByTestId("note-body").FillAsync("my own note");
         await page.GetByTestId("add-note").ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/notes"));
+        await page.GetByTestId("note").First.WaitForAsync();
+        Assert.EndsWith("/notes", page.Url);
         var html = await (await page.GotoAsync("/notes"))!.TextAsync();
         Assert.Contains("my own note", html);
         Assert.DoesNotContain("someone else&#x27;s secret", html);
@@ -135,8 +167,8 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         await page.GetByTestId("email").FillAsync(email);
         await page.GetByTestId("password").FillAsync("correct-horse");
         await page.GetByTestId("submit").ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/account"));
         await page.GetByTestId("sessions").WaitForAsync();
+        Assert.EndsWith("/account", page.Url);
     }
 
     [Fact]
@@ -147,6 +179,9 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         await SignUpAsync(laptop, email);
         var phone = await NewPageAsync();
         await SignInAsync(phone, email);
+        // A second tab on the phone has the notes form open when the session is revoked.
+        var phoneTab = await phone.Context.NewPageAsync();
+        await phoneTab.GotoAsync("/notes");
 
         await laptop.GotoAsync("/account");
         // The sessions table is mirrored asynchronously; give it a moment.
@@ -160,7 +195,7 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         output.WriteLine(await Chromium.ScreenshotAsync(laptop, "account"));
 
         await laptop.GetByTestId("revoke").ClickAsync();
-        await laptop.WaitForURLAsync(url => url.Contains("notice=revoked"));
+        await ExpectNoticeAsync(laptop, "revoked");
 
         // The phone finds out on its next navigation: signed-out markup and a clear banner.
         await phone.GotoAsync("/");
@@ -168,15 +203,75 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         Assert.Equal(0, await phone.GetByTestId("signed-in-as").CountAsync());
         output.WriteLine(await Chromium.ScreenshotAsync(phone, "session-revoked"));
 
+        // Submitting the stale form saves nothing and asks to sign in again, coming back to the notes.
+        await phoneTab.GetByTestId("note-body").FillAsync("written after revocation");
+        await phoneTab.GetByTestId("add-note").ClickAsync();
+        await phoneTab.GetByTestId("sign-in-form").WaitForAsync();
+        Assert.Contains("/sign-in?return_url=%2Fnotes", phoneTab.Url);
+
         // Sign out everywhere else, then sign out here.
         await SignInAsync(phone, email);
         await laptop.GotoAsync("/account");
         await laptop.GetByTestId("sign-out-others").ClickAsync();
-        await laptop.WaitForURLAsync(url => url.Contains("notice=signed-out-others"));
+        await ExpectNoticeAsync(laptop, "signed-out-others");
         await phone.GotoAsync("/");
         Assert.Equal(0, await phone.GetByTestId("signed-in-as").CountAsync());
-        await laptop.GotoAsync("/");
+        Assert.Equal(1, await phone.GetByTestId("anonymous-home").CountAsync());
+        await laptop.GotoAsync("/notes");
         Assert.Equal(1, await laptop.GetByTestId("signed-in-as").CountAsync());
+        Assert.Equal(0, await laptop.GetByText("written after revocation").CountAsync());
+
+        // And signing out here ends this session too.
+        await laptop.GotoAsync("/account");
+        await laptop.GetByTestId("sign-out-here").ClickAsync();
+        await ExpectNoticeAsync(laptop, "signed-out");
+        Assert.Equal(0, await laptop.GetByTestId("signed-in-as").CountAsync());
+        await laptop.GotoAsync("/account");
+        Assert.Contains("/sign-in?return_url=%2Faccount", laptop.Url);
+    }
+
+    [Fact]
+    public async Task VariantsAreChosenByTheSessionAndTheTwinFolderIsNotARoute()
+    {
+        var page = await NewPageAsync();
+        var response = await page.GotoAsync("/_Authenticated/notes");
+        Assert.Equal(404, response!.Status);
+        Assert.Equal("404", await page.GetByTestId("error-page").GetAttributeAsync("data-status"));
+
+        await SignUpAsync(page, $"twin-{Guid.NewGuid():N}@example.com");
+        foreach (var path in new[] { "/_Authenticated/notes", "/_Authenticated", "/_Authenticated/Index", "/_AUTHENTICATED/account" })
+        {
+            response = await page.GotoAsync(path);
+            Assert.Equal(404, response!.Status);
+            var html = await response.TextAsync();
+            Assert.Contains("Page not found", html);
+            Assert.DoesNotContain("   at ", html);
+        }
+        output.WriteLine(await Chromium.ScreenshotAsync(page, "not-found"));
+
+        // Signed in, the sign-in page just continues to where the visitor was going.
+        await page.GotoAsync("/sign-in?return_url=%2Fnotes");
+        Assert.EndsWith("/notes", page.Url);
+        await page.GetByTestId("new-note").WaitForAsync();
+    }
+
+    [Fact]
+    public async Task SignInNeverRedirectsOffSite()
+    {
+        var email = $"redirect-{Guid.NewGuid():N}@example.com";
+        await SignUpAsync(await NewPageAsync(), email);
+        foreach (var target in new[] { "//evil.example/x", "/\\evil.example/x", "https://evil.example/x" })
+        {
+            var page = await NewPageAsync();
+            await page.GotoAsync("/sign-in?return_url=" + Uri.EscapeDataString(target));
+            Assert.Equal("/", await page.Locator("input[name=return_url]").GetAttributeAsync("value"));
+            await page.GetByTestId("email").FillAsync(email);
+            await page.GetByTestId("password").FillAsync("correct-horse");
+            await page.GetByTestId("submit").ClickAsync();
+            await page.GetByTestId("authenticated-home").WaitForAsync();
+            Assert.StartsWith(stack.PublicOrigin + "/", page.Url);
+            await page.Context.CloseAsync();
+        }
     }
 
     [Fact]
@@ -185,16 +280,28 @@ public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper 
         // Through the Proxy: a browser-sent X-Gateway-Identity is removed.
         using var viaProxy = new HttpClient { BaseAddress = stack.ProxyUrl };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
-        request.Headers.Add("X-Gateway-Identity", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
+        request.Headers.Add("X-Gateway-Identity", ForgedAssertions.Unsigned());
         var html = await (await viaProxy.SendAsync(request)).Content.ReadAsStringAsync();
         Assert.Contains("anonymous-home", html);
+        Assert.DoesNotContain("signed-in-as", html);
 
-        // Directly at SampleWeb: an unsigned or wrongly signed assertion is not believed.
-        using var direct = new HttpClient { BaseAddress = stack.SampleWeb!.Url };
-        using var forged = new HttpRequestMessage(HttpMethod.Get, "/notes");
-        forged.Headers.Add("X-Gateway-Identity", "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJpc3MiOiJzdXBhYmFzZS1nYXRld2F5IiwiYXVkIjoic2FtcGxld2ViIiwic3ViIjoieCIsInNpZCI6InkiLCJzYl90b2tlbiI6InoiLCJleHAiOjQxMDI0NDQ4MDB9.");
-        var response = await new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = stack.SampleWeb!.Url }.SendAsync(forged);
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.StartsWith("/sign-in", response.Headers.Location!.ToString());
+        // Directly at SampleWeb (a network hop the Proxy should own): nothing but an ES256 assertion signed by the
+        // SessionApi's key is believed — not unsigned, not HS256 with the project's JWT secret, not ES256 with
+        // another key that claims the real kid.
+        using var direct = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = stack.SampleWeb!.Url };
+        foreach (var (kind, assertion) in new[]
+                 {
+                     ("unsigned", ForgedAssertions.Unsigned()),
+                     ("HS256 with the JWT secret", ForgedAssertions.Hs256(TestSupport.LocalSupabaseKeys.JwtSecret)),
+                     ("ES256 with another key", ForgedAssertions.Es256WithForeignKey("test-identity-1")),
+                     ("garbage", "not a token at all"),
+                 })
+        {
+            using var forged = new HttpRequestMessage(HttpMethod.Get, "/notes");
+            forged.Headers.Add("X-Gateway-Identity", assertion);
+            using var response = await direct.SendAsync(forged);
+            Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{kind}: {response.StatusCode}");
+            Assert.StartsWith("/sign-in?return_url=%2Fnotes", response.Headers.Location!.ToString());
+        }
     }
 }

@@ -52,6 +52,7 @@ public sealed class SessionTestHost : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseEnvironment("Production"); // what ships: no developer exception page, no ThrowOnBadRequest
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
@@ -67,33 +68,40 @@ public sealed class SessionTestHost : WebApplicationFactory<Program>
     }
 
     /// <summary>A GoTrue session as GoTrue issues it (contract §1.2, §2.1), signed with the local secret.</summary>
-    public static GoTrueSession GoTrueSession(string userId, string email, string refreshToken = "abcdefghijkl", JsonObject? extraClaims = null)
+    public static GoTrueSession GoTrueSession(string userId, string email, string refreshToken = "abcdefghijkl", JsonObject? extraClaims = null,
+        string? sessionId = null, DateTimeOffset? issuedAt = null, JsonObject? userMetadata = null, long lifetimeSeconds = 3600)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var now = (issuedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         var claims = new JsonObject
         {
-            ["iss"] = "http://127.0.0.1:54321/auth/v1", ["sub"] = userId, ["aud"] = "authenticated", ["exp"] = now + 3600, ["iat"] = now,
+            ["iss"] = "http://127.0.0.1:54321/auth/v1", ["sub"] = userId, ["aud"] = "authenticated", ["exp"] = now + lifetimeSeconds, ["iat"] = now,
             ["email"] = email, ["phone"] = "",
             ["app_metadata"] = new JsonObject { ["provider"] = "email", ["providers"] = new JsonArray("email") },
-            ["user_metadata"] = new JsonObject { ["display_name"] = "Ann" },
+            ["user_metadata"] = userMetadata?.DeepClone() ?? new JsonObject { ["display_name"] = "Ann" },
             ["role"] = "authenticated", ["aal"] = "aal1",
             ["amr"] = new JsonArray(new JsonObject { ["method"] = "password", ["timestamp"] = now }),
-            ["session_id"] = Guid.NewGuid().ToString(), ["is_anonymous"] = false,
+            ["session_id"] = sessionId ?? Guid.NewGuid().ToString(), ["is_anonymous"] = false,
         };
         foreach (var (key, value) in extraClaims ?? [])
         {
             claims[key] = value?.DeepClone();
         }
-        static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var header = B64("""{"alg":"HS256","typ":"JWT"}"""u8.ToArray());
-        var payload = B64(Encoding.UTF8.GetBytes(claims.ToJsonString()));
-        var signature = B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(LocalSupabaseKeys.JwtSecret), Encoding.ASCII.GetBytes(header + "." + payload)));
         var user = new JsonObject
         {
             ["id"] = userId, ["aud"] = "authenticated", ["role"] = "authenticated", ["email"] = email, ["phone"] = "",
             ["app_metadata"] = claims["app_metadata"]!.DeepClone(), ["user_metadata"] = claims["user_metadata"]!.DeepClone(),
             ["identities"] = new JsonArray(), ["is_anonymous"] = false,
         };
-        return new GoTrueSession($"{header}.{payload}.{signature}", refreshToken, 3600, now + 3600, JsonDocument.Parse(user.ToJsonString()).RootElement);
+        return new GoTrueSession(SignHs256(claims), refreshToken, lifetimeSeconds, now + lifetimeSeconds, JsonDocument.Parse(user.ToJsonString()).RootElement);
+    }
+
+    /// <summary>An HS256 JWT signed with the CLI's JWT secret (contract §5.3), header without kid like GoTrue's.</summary>
+    public static string SignHs256(JsonObject claims)
+    {
+        static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var header = B64("""{"alg":"HS256","typ":"JWT"}"""u8.ToArray());
+        var payload = B64(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        var signature = B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(LocalSupabaseKeys.JwtSecret), Encoding.ASCII.GetBytes(header + "." + payload)));
+        return $"{header}.{payload}.{signature}";
     }
 }

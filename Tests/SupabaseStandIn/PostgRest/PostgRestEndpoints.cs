@@ -1,6 +1,7 @@
-using System.Text;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using SupabaseStandIn.Database;
 using SupabaseStandIn.GoTrue;
@@ -8,304 +9,224 @@ using SupabaseStandIn.GoTrue;
 namespace SupabaseStandIn.PostgRest;
 
 /// <summary>
-/// PostgREST behind the gateway (/rest/v1/{table}), contract §3: JWT rules and errors as PostgREST's, and each
-/// request run as the token's role with request.jwt.claims set, so PostgreSQL's RLS really decides what is seen.
-/// Identifiers are checked against the catalog; values only travel as parameters.
+/// PostgREST behind the gateway (/rest/v1/{table}, contract §3). Each request is one transaction on the
+/// authenticator connection: <c>SET LOCAL ROLE</c> to the token's role and the claims in <c>request.jwt.claims</c>,
+/// so PostgreSQL's grants and RLS policies decide what is seen and written. Identifiers are checked against the
+/// catalog and quoted; values only travel as parameters.
 /// </summary>
 public static class PostgRestEndpoints
 {
-    private static readonly string[] Roles = ["anon", "authenticated", "service_role"];
+    private const string ObjectMediaType = "application/vnd.pgrst.object+json";
+
+    public static IServiceCollection AddPostgRestStandIn(this IServiceCollection services)
+    {
+        services.TryAddSingleton<TableCatalog>();
+        return services;
+    }
 
     public static IEndpointRouteBuilder MapPostgRest(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapMethods("/rest/v1/{table}", ["GET", "POST", "PATCH", "DELETE"], HandleAsync);
+        endpoints.MapMethods("/rest/v1/{table}", ["GET", "HEAD", "POST", "PATCH", "DELETE"], HandleAsync);
+        endpoints.MapMethods("/rest/v1/", ["GET"], () => PostgRestErrors.Error(404, "PGRST125", "The OpenAPI description is not served by the stand-in"));
         return endpoints;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, string table, StandInDatabase db, StandInJwt jwt)
+    private static async Task<IResult> HandleAsync(HttpContext context, string table, StandInDatabase database, TableCatalog catalog, StandInJwt jwt, CancellationToken ct)
     {
-        // 1. Who is asking (§3.1): no token → anon; anything but a valid kid-less HS256 JWT → 401.
-        var claims = new JsonObject { ["role"] = "anon" };
-        var header = context.Request.Headers.Authorization.ToString();
-        if (header.Length > 0)
+        var (identity, authProblem) = RequestIdentity.FromRequest(context, jwt);
+        if (identity is null)
         {
-            var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : header;
-            switch (jwt.Verify(token, 30, out var verified))
-            {
-                case JwtProblem.None:
-                    claims = verified!;
-                    break;
-                case JwtProblem.Expired:
-                    return JwtError(context, "PGRST303", "JWT expired");
-                case JwtProblem.Malformed when token.Split('.').Length != 3:
-                    return JwtError(context, "PGRST301", token.Length == 0 ? "Empty JWT is sent in Authorization header" : $"Expected 3 parts in JWT; got {token.Split('.').Length}");
-                case JwtProblem.UnknownKid:
-                    return JwtError(context, "PGRST301", "No suitable key or wrong key type");
-                case JwtProblem.WrongAlgorithm:
-                    return JwtError(context, "PGRST301", "Wrong or unsupported encoding algorithm");
-                default:
-                    return JwtError(context, "PGRST301", "JWT cryptographic operation failed");
-            }
+            return authProblem!;
         }
-        var role = claims["role"]?.ToString() ?? "anon";
-        if (!Roles.Contains(role))
+        if (await catalog.FindAsync(table, ct) is not { } info)
         {
-            return Error(401, "22023", $"role \"{role}\" does not exist", null);
+            return PostgRestErrors.Error(404, "PGRST205", $"Could not find the table 'public.{table}' in the schema cache");
         }
-
-        await using var connection = await db.DataSource.OpenConnectionAsync();
-        var columns = await ColumnsAsync(connection, table);
-        if (columns.Count == 0)
+        var (query, queryProblem) = PostgRestQuery.Parse(info, context.Request.Query);
+        if (query is null)
         {
-            return Error(404, "PGRST205", $"Could not find the table 'public.{table}' in the schema cache", null);
+            return queryProblem!;
         }
-
-        // 2. Build the statement from the query grammar subset.
-        var parameters = new List<object?>();
-        var where = new List<string>();
-        string? select = null, order = null, limit = null, offset = null;
-        foreach (var (key, values) in context.Request.Query)
-        {
-            var value = values.ToString();
-            switch (key)
-            {
-                case "select": select = value; break;
-                case "order": order = value; break;
-                case "limit": limit = value; break;
-                case "offset": offset = value; break;
-                case "on_conflict" or "columns": break;
-                default:
-                    if (!columns.ContainsKey(key))
-                    {
-                        return Error(400, "42703", $"column {table}.{key} does not exist", null);
-                    }
-                    if (Filter(key, columns[key], value, parameters) is not { } condition)
-                    {
-                        return Error(400, "PGRST100", $"\"failed to parse filter ({value})\"", null);
-                    }
-                    where.Add(condition);
-                    break;
-            }
-        }
-        var selectList = "*";
-        if (!string.IsNullOrEmpty(select) && select != "*")
-        {
-            var names = select.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (names.Any(n => !columns.ContainsKey(n)))
-            {
-                return Error(400, "42703", $"column {table}.{names.First(n => !columns.ContainsKey(n))} does not exist", null);
-            }
-            selectList = string.Join(", ", names.Select(Quote));
-        }
-        var whereSql = where.Count == 0 ? "" : " where " + string.Join(" and ", where);
-        var prefer = context.Request.Headers["Prefer"].ToString();
-        var representation = prefer.Contains("return=representation", StringComparison.Ordinal);
+        var prefer = Preferences(context.Request);
         var method = context.Request.Method;
-        string sql;
-        if (method == "GET")
+        var isRead = method is "GET" or "HEAD";
+        var representation = isRead || prefer.Contains("return=representation");
+        var singular = context.Request.Headers.Accept.ToString().Contains(ObjectMediaType, StringComparison.OrdinalIgnoreCase);
+
+        var (statement, statementProblem) = method switch
         {
-            var orderSql = "";
-            if (!string.IsNullOrEmpty(order))
-            {
-                var parts = new List<string>();
-                foreach (var term in order.Split(','))
-                {
-                    var bits = term.Split('.');
-                    if (!columns.ContainsKey(bits[0]))
-                    {
-                        return Error(400, "42703", $"column {table}.{bits[0]} does not exist", null);
-                    }
-                    parts.Add(Quote(bits[0]) + (bits.Contains("desc") ? " desc" : " asc"));
-                }
-                orderSql = " order by " + string.Join(", ", parts);
-            }
-            var limitSql = int.TryParse(limit, out var l) ? $" limit {l}" : "";
-            var offsetSql = int.TryParse(offset, out var o) ? $" offset {o}" : "";
-            sql = $"select coalesce(json_agg(t), '[]'::json)::text from (select {selectList} from public.{Quote(table)}{whereSql}{orderSql}{limitSql}{offsetSql}) t";
-        }
-        else if (method == "POST")
+            "GET" or "HEAD" => (ReadSql(query), null),
+            "POST" => await InsertSqlAsync(context, query, prefer, representation, ct),
+            "PATCH" => await UpdateSqlAsync(context, query, representation, ct),
+            _ => (Returning(query, $"delete from {query.QualifiedTable}{query.Where}", representation), null),
+        };
+        if (statement is null)
         {
-            JsonNode? body;
-            try
-            {
-                body = await JsonNode.ParseAsync(context.Request.Body);
-            }
-            catch (JsonException)
-            {
-                return Error(400, "PGRST102", "Empty or invalid json", null);
-            }
-            var rows = body switch { JsonArray array => array.OfType<JsonObject>().ToList(), JsonObject one => [one], _ => [] };
-            if (rows.Count == 0)
-            {
-                return Error(400, "PGRST102", "Empty or invalid json", null);
-            }
-            var keys = rows.SelectMany(r => r.Select(p => p.Key)).Distinct().ToList();
-            if (keys.FirstOrDefault(k => !columns.ContainsKey(k)) is { } unknown)
-            {
-                return Error(400, "PGRST204", $"Could not find the '{unknown}' column of '{table}' in the schema cache", null);
-            }
-            parameters.Add(new JsonArray([.. rows.Select(r => (JsonNode)r.DeepClone())]).ToJsonString());
-            var columnList = string.Join(", ", keys.Select(Quote));
-            var upsert = prefer.Contains("resolution=merge-duplicates", StringComparison.Ordinal)
-                ? $" on conflict (id) do update set {string.Join(", ", keys.Where(k => k != "id").Select(k => $"{Quote(k)} = excluded.{Quote(k)}"))}"
-                : prefer.Contains("resolution=ignore-duplicates", StringComparison.Ordinal) ? " on conflict do nothing" : "";
-            sql = $"with t as (insert into public.{Quote(table)} ({columnList}) select {columnList} from json_populate_recordset(null::public.{Quote(table)}, $1::json){upsert} returning *) " +
-                  "select coalesce(json_agg(t), '[]'::json)::text from t";
-        }
-        else if (method == "PATCH")
-        {
-            var body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject;
-            if (body is null || body.Count == 0)
-            {
-                return Error(400, "PGRST102", "Empty or invalid json", null);
-            }
-            if (body.Select(p => p.Key).FirstOrDefault(k => !columns.ContainsKey(k)) is { } unknown)
-            {
-                return Error(400, "PGRST204", $"Could not find the '{unknown}' column of '{table}' in the schema cache", null);
-            }
-            parameters.Add(body.ToJsonString());
-            var index = parameters.Count;
-            var set = string.Join(", ", body.Select(p => $"{Quote(p.Key)} = (json_populate_record(null::public.{Quote(table)}, ${index}::json)).{Quote(p.Key)}"));
-            sql = $"with t as (update public.{Quote(table)} set {set}{whereSql} returning *) select coalesce(json_agg(t), '[]'::json)::text from t";
-        }
-        else
-        {
-            sql = $"with t as (delete from public.{Quote(table)}{whereSql} returning *) select coalesce(json_agg(t), '[]'::json)::text from t";
+            return statementProblem!;
         }
 
-        // 3. Run it as the token's role, with the claims where auth.uid()/auth.jwt() read them.
+        await using var connection = await database.Authenticator.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         string json;
+        long affected;
+        long? total = null;
         try
         {
-            await using var transaction = await connection.BeginTransactionAsync();
             await using (var setup = new NpgsqlCommand(
-                $"select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)",
+                "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), " +
+                "set_config('request.jwt.claim.role', $1, true), set_config('request.method', $4, true), set_config('request.path', $5, true)",
                 connection, transaction))
             {
-                setup.Parameters.Add(new() { Value = role });
-                setup.Parameters.Add(new() { Value = claims.ToJsonString() });
-                setup.Parameters.Add(new() { Value = claims["sub"]?.ToString() ?? "" });
-                await setup.ExecuteNonQueryAsync();
+                setup.Parameters.Add(new() { Value = identity.Role });
+                setup.Parameters.Add(new() { Value = identity.Claims.ToJsonString() });
+                setup.Parameters.Add(new() { Value = identity.Claims["sub"]?.ToString() ?? "" });
+                setup.Parameters.Add(new() { Value = method });
+                setup.Parameters.Add(new() { Value = context.Request.Path.Value ?? "" });
+                await setup.ExecuteNonQueryAsync(ct);
             }
-            await using var command = new NpgsqlCommand(sql, connection, transaction);
-            foreach (var parameter in parameters)
+            await using var command = new NpgsqlCommand(statement, connection, transaction);
+            foreach (var parameter in query.Parameters)
             {
-                command.Parameters.Add(new() { Value = parameter ?? DBNull.Value });
+                command.Parameters.Add(new() { Value = parameter });
             }
-            json = (string)(await command.ExecuteScalarAsync())!;
-            await transaction.CommitAsync();
+            if (representation)
+            {
+                json = (string)(await command.ExecuteScalarAsync(ct))!;
+                affected = JsonNode.Parse(json)!.AsArray().Count;
+            }
+            else
+            {
+                affected = await command.ExecuteNonQueryAsync(ct);
+                json = "[]";
+            }
+            if (isRead && prefer.Contains("count=exact"))
+            {
+                await using var count = new NpgsqlCommand($"select count(*) from {query.QualifiedTable}{query.Where}", connection, transaction);
+                foreach (var parameter in query.Parameters)
+                {
+                    count.Parameters.Add(new() { Value = parameter });
+                }
+                total = (long)(await count.ExecuteScalarAsync(ct))!;
+            }
+            if (singular && affected != 1)
+            {
+                await transaction.RollbackAsync(ct); // PostgREST undoes a write whose result cannot be one object
+                return PostgRestErrors.Error(406, "PGRST116", "Cannot coerce the result to a single JSON object",
+                    $"The result contains {affected} rows");
+            }
+            if (prefer.Contains("tx=rollback"))
+            {
+                await transaction.RollbackAsync(ct);
+            }
+            else
+            {
+                await transaction.CommitAsync(ct);
+            }
         }
         catch (PostgresException e)
         {
-            var status = e.SqlState switch
-            {
-                "42501" => role == "anon" ? 401 : 403,
-                "23505" => 409,
-                "23503" or "23502" or "23514" or "22P02" or "22023" => 400,
-                "P0001" => 400,
-                _ => 400,
-            };
-            return Error(status, e.SqlState, e.MessageText, e.Detail);
+            return PostgRestErrors.FromPostgres(e, identity.JwtSent);
         }
 
-        var result = JsonNode.Parse(json)!.AsArray();
-        if (context.Request.Headers.Accept.ToString().Contains("application/vnd.pgrst.object+json", StringComparison.Ordinal))
+        var applied = prefer.Where(p => p.StartsWith("return=", StringComparison.Ordinal) || p.StartsWith("resolution=", StringComparison.Ordinal) || p == "count=exact" || p == "tx=rollback").ToList();
+        if (applied.Count > 0)
         {
-            return result.Count == 1
-                ? Results.Text(result[0]!.ToJsonString(), "application/vnd.pgrst.object+json; charset=utf-8")
-                : Error(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {result.Count} rows");
+            context.Response.Headers["Preference-Applied"] = string.Join(", ", applied);
         }
-        if (prefer.Contains("count=exact", StringComparison.Ordinal))
+        context.Response.Headers["Content-Range"] = ContentRange(query.Offset, isRead ? affected : 0, isRead ? total : null, isRead);
+        var status = method switch
         {
-            context.Response.Headers["Content-Range"] = result.Count == 0 ? "*/0" : $"0-{result.Count - 1}/{result.Count}";
-        }
-        return method switch
-        {
-            "GET" => Results.Text(json, "application/json; charset=utf-8"),
-            "POST" => representation ? Results.Text(json, "application/json; charset=utf-8", statusCode: 201) : Results.StatusCode(201),
-            _ => representation ? Results.Text(json, "application/json; charset=utf-8") : Results.NoContent(),
+            "POST" => 201,
+            "PATCH" or "DELETE" => representation ? 200 : 204,
+            _ => total is { } all && (query.Offset > 0 || query.Offset + affected < all) ? 206 : 200,
         };
+        if (method == "HEAD" || !representation)
+        {
+            return Results.StatusCode(status);
+        }
+        var body = singular ? JsonNode.Parse(json)![0]!.ToJsonString() : json;
+        return Results.Text(body, (singular ? ObjectMediaType : "application/json") + "; charset=utf-8", statusCode: status);
     }
 
-    private static string? Filter(string column, string type, string expression, List<object?> parameters)
+    private static string ReadSql(PostgRestQuery query)
     {
-        var dot = expression.IndexOf('.');
-        if (dot < 0)
+        var limit = query.Limit is { } l ? " limit " + l.ToString(CultureInfo.InvariantCulture) : "";
+        var offset = query.Offset > 0 ? " offset " + query.Offset.ToString(CultureInfo.InvariantCulture) : "";
+        return $"select coalesce(json_agg(r), '[]'::json)::text from (select {query.Select} from {query.QualifiedTable}{query.Where}{query.OrderBy}{limit}{offset}) r";
+    }
+
+    /// <summary>With return=representation the written rows come back through the select list; otherwise no RETURNING (RLS SELECT policies do not apply).</summary>
+    private static string Returning(PostgRestQuery query, string write, bool representation) => representation
+        ? $"with written as ({write} returning *) select coalesce(json_agg(r), '[]'::json)::text from (select {query.Select} from written{query.OrderBy}) r"
+        : write;
+
+    private static async Task<(string? Sql, IResult? Problem)> InsertSqlAsync(HttpContext context, PostgRestQuery query, HashSet<string> prefer, bool representation, CancellationToken ct)
+    {
+        var body = await ReadJsonAsync(context.Request, ct);
+        var rows = body switch { JsonArray array when array.All(r => r is JsonObject) => array.Cast<JsonObject>().ToList(), JsonObject one => [one], _ => null };
+        if (rows is null || rows.Count == 0)
+        {
+            return (null, PostgRestErrors.Error(400, "PGRST102", "Empty or invalid json"));
+        }
+        var keys = query.Columns?.ToList() ?? rows.SelectMany(r => r.Select(p => p.Key)).Distinct(StringComparer.Ordinal).ToList();
+        if (keys.FirstOrDefault(k => !query.Table.Columns.ContainsKey(k)) is { } unknown)
+        {
+            return (null, PostgRestErrors.Error(400, "PGRST204", $"Could not find the '{unknown}' column of '{query.Table.Name}' in the schema cache"));
+        }
+        query.Parameters.Add(new JsonArray([.. rows.Select(r => (JsonNode)r.DeepClone())]).ToJsonString());
+        var columns = string.Join(", ", keys.Select(PostgRestQuery.Quote));
+        var conflict = "";
+        var merge = prefer.Contains("resolution=merge-duplicates");
+        if (merge || prefer.Contains("resolution=ignore-duplicates"))
+        {
+            var target = query.OnConflict ?? query.Table.PrimaryKey;
+            if (target.Count == 0)
+            {
+                return (null, PostgRestErrors.Error(400, "PGRST100", "Upsert needs on_conflict or a primary key"));
+            }
+            var updates = keys.Select(k => $"{PostgRestQuery.Quote(k)} = excluded.{PostgRestQuery.Quote(k)}").ToList();
+            conflict = $" on conflict ({string.Join(", ", target.Select(PostgRestQuery.Quote))})" +
+                       (merge && updates.Count > 0 ? " do update set " + string.Join(", ", updates) : " do nothing");
+        }
+        var write = $"insert into {query.QualifiedTable} ({columns}) select {columns} from json_populate_recordset(null::{query.QualifiedTable}, ${query.Parameters.Count}::json){conflict}";
+        return (Returning(query, write, representation), null);
+    }
+
+    private static async Task<(string? Sql, IResult? Problem)> UpdateSqlAsync(HttpContext context, PostgRestQuery query, bool representation, CancellationToken ct)
+    {
+        if (await ReadJsonAsync(context.Request, ct) is not JsonObject body || body.Count == 0)
+        {
+            return (null, PostgRestErrors.Error(400, "PGRST102", "Empty or invalid json"));
+        }
+        if (body.Select(p => p.Key).FirstOrDefault(k => !query.Table.Columns.ContainsKey(k)) is { } unknown)
+        {
+            return (null, PostgRestErrors.Error(400, "PGRST204", $"Could not find the '{unknown}' column of '{query.Table.Name}' in the schema cache"));
+        }
+        query.Parameters.Add(body.ToJsonString());
+        var row = $"json_populate_record(null::{query.QualifiedTable}, ${query.Parameters.Count}::json)";
+        var set = string.Join(", ", body.Select(p => $"{PostgRestQuery.Quote(p.Key)} = ({row}).{PostgRestQuery.Quote(p.Key)}"));
+        return (Returning(query, $"update {query.QualifiedTable} set {set}{query.Where}", representation), null);
+    }
+
+    private static async Task<JsonNode?> ReadJsonAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException)
         {
             return null;
         }
-        var op = expression[..dot];
-        var negate = false;
-        if (op == "not")
-        {
-            negate = true;
-            expression = expression[(dot + 1)..];
-            dot = expression.IndexOf('.');
-            if (dot < 0)
-            {
-                return null;
-            }
-            op = expression[..dot];
-        }
-        var operand = expression[(dot + 1)..];
-        var target = $"{Quote(column)}::text";
-        string? condition;
-        switch (op)
-        {
-            case "eq" or "neq" or "gt" or "gte" or "lt" or "lte":
-                parameters.Add(operand);
-                var sqlOp = op switch { "eq" => "=", "neq" => "<>", "gt" => ">", "gte" => ">=", "lt" => "<", _ => "<=" };
-                condition = $"{Quote(column)} {sqlOp} cast(${parameters.Count} as {type})";
-                break;
-            case "like" or "ilike":
-                parameters.Add(operand.Replace('*', '%'));
-                condition = $"{target} {(op == "like" ? "like" : "ilike")} ${parameters.Count}";
-                break;
-            case "is":
-                condition = operand switch
-                {
-                    "null" => $"{Quote(column)} is null",
-                    "true" => $"{Quote(column)} is true",
-                    "false" => $"{Quote(column)} is false",
-                    _ => null,
-                };
-                break;
-            case "in":
-                var list = operand.Trim('(', ')').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                    .Select(v => v.Trim('"')).ToArray();
-                parameters.Add(list);
-                condition = $"{target} = any(${parameters.Count}::text[])";
-                break;
-            default:
-                condition = null;
-                break;
-        }
-        return condition is null ? null : negate ? $"not ({condition})" : condition;
     }
 
-    private static async Task<Dictionary<string, string>> ColumnsAsync(NpgsqlConnection connection, string table)
+    private static HashSet<string> Preferences(HttpRequest request) =>
+        request.Headers["Prefer"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .ToHashSet(StringComparer.Ordinal);
+
+    private static string ContentRange(int offset, long rows, long? total, bool isRead)
     {
-        await using var command = new NpgsqlCommand(
-            "select column_name, format_type(a.atttypid, a.atttypmod) from information_schema.columns c " +
-            "join pg_attribute a on a.attrelid = ('public.' || quote_ident(c.table_name))::regclass and a.attname = c.column_name " +
-            "where c.table_schema = 'public' and c.table_name = $1", connection) { Parameters = { new() { Value = table } } };
-        var columns = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            columns[reader.GetString(0)] = reader.GetString(1);
-        }
-        return columns;
+        var all = total?.ToString(CultureInfo.InvariantCulture) ?? "*";
+        return !isRead || rows == 0 ? $"*/{all}" : $"{offset}-{offset + rows - 1}/{all}";
     }
-
-    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
-
-    private static IResult JwtError(HttpContext context, string code, string message)
-    {
-        context.Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"{message}\"";
-        return Error(401, code, message, null);
-    }
-
-    private static IResult Error(int status, string code, string message, string? details) =>
-        Results.Json(new JsonObject { ["code"] = code, ["details"] = details, ["hint"] = null, ["message"] = message }, statusCode: status);
 }

@@ -1,0 +1,42 @@
+// The whole gateway with one command: dotnet run --project AppHost (needs Docker and the Supabase CLI on PATH).
+// Run mode: Redis (persistent), the local Supabase stack (`supabase start`), SessionApi, SampleWeb and the Proxy.
+// Publish mode (azd up): the same services on Azure Container Apps; Supabase is a hosted project given by parameters.
+using AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var supabase = builder.AddSupabaseProject();
+var secrets = builder.AddGatewaySecrets();
+
+// Sessions must survive restarts: a named data volume plus an RDB snapshot every 5 s whenever a key changed.
+var redis = builder.AddRedis("redis")
+    .WithDataVolume()
+    .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1);
+
+var sessionApi = builder.AddGatewayService<Projects.SessionApi>("sessionapi")
+    .WithReference(redis)
+    .WaitFor(redis)
+    .WithEnvironment("SessionApi__CallerKey", secrets.CallerKey)
+    .WithTokenSigning(supabase.Signing)
+    .WithIdentityKey(secrets)
+    .WithSupabase(supabase, includeServiceKey: true);
+
+var sampleWeb = builder.AddGatewayService<Projects.SampleWeb>("sampleweb")
+    .WithReference(sessionApi)
+    .WaitFor(sessionApi)
+    .WithEnvironment("Gateway__SessionApiUrl", "http://sessionapi")
+    .WithSupabase(supabase);
+
+// The only resource with an external endpoint: browsers reach everything through it.
+builder.AddGatewayService<Projects.Proxy>("proxy", localPort: SupabaseProject.LocalSitePort)
+    .WithExternalHttpEndpoints()
+    .WithReference(sessionApi)
+    .WithReference(sampleWeb)
+    .WaitFor(sessionApi)
+    .WithEnvironment("Gateway__SessionApiUrl", "http://sessionapi")
+    .WithEnvironment("Gateway__SessionApiKey", secrets.CallerKey)
+    .WithEnvironment("Gateway__SampleWebUrl", "http://sampleweb")
+    .WithSupabase(supabase)
+    .WithPublicOrigins();
+
+builder.Build().Run();

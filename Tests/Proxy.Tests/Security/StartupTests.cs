@@ -1,0 +1,79 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Proxy;
+using Proxy.Tests.Support;
+using TestSupport;
+
+namespace Proxy.Tests.Security;
+
+/// <summary>Misconfiguration stops the Proxy with a message naming the setting; readiness includes the SessionApi.</summary>
+public sealed class StartupTests
+{
+    private static Dictionary<string, string?> Valid() => new()
+    {
+        ["Supabase:Url"] = "http://127.0.0.1:1",
+        ["Supabase:AnonKey"] = "anon",
+        ["Gateway:SessionApiUrl"] = "http://127.0.0.1:1",
+        ["Gateway:SessionApiKey"] = FakeSessionApi.CallerKey,
+        ["Gateway:SampleWebUrl"] = "http://127.0.0.1:1",
+        ["Gateway:PublicOrigins:0"] = "http://127.0.0.1:8080",
+    };
+
+    [Theory]
+    [InlineData("Gateway:SessionApiKey", "", "Gateway:SessionApiKey")]
+    [InlineData("Gateway:PublicOrigins:0", "https://app.example.com/path", "Gateway:PublicOrigins")]
+    [InlineData("Gateway:PublicOrigins:0", null, "Gateway:PublicOrigins")]
+    [InlineData("Gateway:SessionApiUrl", "sessionapi", "Gateway:SessionApiUrl")]
+    [InlineData("Gateway:CookieName", "bad name;", "Gateway:CookieName")]
+    [InlineData("Supabase:Url", "not a url", "Supabase:Url")]
+    [InlineData("Supabase:AnonKey", "", "Supabase:AnonKey")]
+    [InlineData("Gateway:SampleWebUrl", "not a url", "Gateway:SampleWebUrl")]
+    [InlineData("Gateway:RateLimits:SignInsPerWindow", "0", "Gateway:RateLimits")]
+    public async Task BadSettingsStopStartupNamingTheSetting(string key, string? value, string named)
+    {
+        var settings = Valid();
+        if (value is null)
+        {
+            settings.Remove(key);
+        }
+        else
+        {
+            settings[key] = value;
+        }
+        // The same registrations as Program.cs, started directly: the startup exception itself is what we read.
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddServiceDefaults();
+        builder.AddGateway();
+        await using var app = builder.Build();
+        var error = await Record.ExceptionAsync(() => app.StartAsync());
+        Assert.NotNull(error);
+        Assert.True(error.ToString().Contains(named, StringComparison.Ordinal), error.ToString());
+    }
+
+    [Fact]
+    public async Task ReadinessReportsTheSessionApi()
+    {
+        await using var sessionApi = await FakeSessionApi.StartAsync();
+        var settings = Valid();
+        settings["Gateway:SessionApiUrl"] = sessionApi.Url;
+        var port = FreePort.Next();
+        await using var factory = ProxyHarness.Create(settings, port);
+        factory.StartServer();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        using var healthy = await http.GetAsync("/health");
+        Assert.Contains("\"sessionapi\":\"Healthy\"", await healthy.Content.ReadAsStringAsync());
+
+        sessionApi.Failing = true;
+        using var unhealthy = await http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
+        Assert.Contains("\"sessionapi\":\"Unhealthy\"", await unhealthy.Content.ReadAsStringAsync());
+    }
+}

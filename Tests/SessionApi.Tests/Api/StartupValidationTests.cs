@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using SessionApi.Tests.Sessions;
+using SessionApi.Tests.Support;
+using TestSupport;
+
+namespace SessionApi.Tests.Api;
+
+/// <summary>A missing or invalid setting stops the SessionApi at startup with a message naming it.</summary>
+public sealed class StartupValidationTests(SharedRedis shared) : IClassFixture<SharedRedis>
+{
+    private static readonly string Pem = ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem();
+    private readonly RedisServer _redis = shared.Server;
+
+    public static TheoryData<string, string?, string?, string> BadSettings => new()
+    {
+        // setting, value, a second setting to set (name=value), the setting the error must name
+        { "ConnectionStrings:redis", "", null, "ConnectionStrings:redis" },
+        { "SessionApi:CallerKey", "", null, "SessionApi:CallerKey" },
+        { "SessionApi:CallerKey", "only-twenty-chars-ok", null, "SessionApi:CallerKey" },
+        { "Jwt:Secret", "", null, "Jwt:Secret" },
+        { "Jwt:Secret", "shorter-than-32-characters", null, "Jwt:Secret" },
+        { "Jwt:SigningKeyPem", Pem, null, "Jwt:SigningKeyPem" },                 // both a secret and a key: ambiguous
+        { "Jwt:SigningKeyPem", Pem, "Jwt:Secret=", "Jwt:KeyId" },                // ES256 without its kid
+        { "Jwt:SigningKeyPem", "not a pem", "Jwt:Secret=", "Jwt:SigningKeyPem" },
+        { "Jwt:LifetimeSeconds", "0", null, "Jwt:LifetimeSeconds" },
+        { "Identity:SigningKeyPem", Pem, null, "Identity:KeyId" },
+        { "Supabase:Url", "", null, "Supabase:Url" },
+        { "Supabase:Url", "not a url", null, "Supabase:Url" },
+        { "Supabase:AnonKey", "", null, "Supabase:AnonKey" },
+        { "Supabase:ServiceKey", "", null, "Supabase:ServiceKey" },
+        { "Sessions:IdleTimeout", "-00:01:00", null, "Sessions:IdleTimeout" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void StartupFailsWithAMessageNamingTheSetting(string setting, string? value, string? also, string named)
+    {
+        var overrides = new Dictionary<string, string?> { [setting] = value };
+        if (also is not null)
+        {
+            overrides[also[..also.IndexOf('=')]] = also[(also.IndexOf('=') + 1)..];
+        }
+        using var host = new SessionTestHost(_redis, new ManualTime(), overrides);
+        var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+        Assert.Contains(named, Messages(error));
+    }
+
+    [Fact]
+    public void EverySettingMissingAtOnceIsNamedInOneFailure()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime(), new()
+        {
+            ["SessionApi:CallerKey"] = "", ["Supabase:Url"] = "", ["Supabase:AnonKey"] = "", ["Supabase:ServiceKey"] = "", ["Jwt:Secret"] = "",
+        });
+        var messages = Messages(Assert.ThrowsAny<Exception>(() => host.CreateClient()));
+        foreach (var setting in new[] { "SessionApi:CallerKey", "Supabase:Url", "Supabase:AnonKey", "Supabase:ServiceKey", "Jwt:Secret" })
+        {
+            Assert.Contains(setting, messages);
+        }
+    }
+
+    [Fact]
+    public void ValidSettingsStart()
+    {
+        using var host = new SessionTestHost(_redis, new ManualTime(), new() { ["Jwt:Secret"] = null, ["Jwt:SigningKeyPem"] = Pem, ["Jwt:KeyId"] = "k1" });
+        using var client = host.CreateClient();
+        Assert.NotNull(client);
+    }
+
+    private static string Messages(Exception e)
+    {
+        var all = new List<string>();
+        void Walk(Exception? current)
+        {
+            for (; current is not null; current = current.InnerException)
+            {
+                all.Add(current.Message);
+                if (current is AggregateException aggregate)
+                {
+                    foreach (var inner in aggregate.InnerExceptions)
+                    {
+                        Walk(inner);
+                    }
+                }
+            }
+        }
+        Walk(e);
+        return string.Join(" | ", all);
+    }
+}

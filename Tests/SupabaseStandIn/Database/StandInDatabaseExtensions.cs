@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using SupabaseStandIn.GoTrue;
+using TestSupport;
+
+namespace SupabaseStandIn.Database;
+
+public static class StandInDatabaseExtensions
+{
+    /// <summary>
+    /// Uses ConnectionStrings:postgres, or starts a PostgreSQL of its own (stopped with the process) so that
+    /// <c>dotnet run --project Tests/SupabaseStandIn</c> works on its own.
+    /// </summary>
+    public static async Task AddStandInDatabaseAsync(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("postgres");
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            var server = await PostgresServer.StartAsync();
+            connectionString = await server.CreateDatabaseAsync("standin");
+            builder.Services.AddSingleton(new OwnPostgres(server));
+            Console.WriteLine($"Started PostgreSQL for the stand-in: {connectionString}");
+        }
+        builder.Services.AddSingleton(new StandInDatabase(connectionString));
+    }
+
+    /// <summary>Creates the auth schema, applies schema.sql and seeds the demo users before the first request.</summary>
+    public static async Task InitializeStandInDatabaseAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<StandInOptions>>().Value;
+        if (app.Services.GetService<OwnPostgres>() is { } own)
+        {
+            // After the server has drained, so no request loses its database mid-flight.
+            app.Lifetime.ApplicationStopped.Register(() => own.Server.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+        var database = app.Services.GetRequiredService<StandInDatabase>();
+        await database.InitializeAsync(options.SchemaPath ?? StandInDatabase.DefaultSchemaPath, app.Lifetime.ApplicationStopping);
+        if (options.SeedUsers)
+        {
+            await app.Services.GetRequiredService<AuthUsers>().SeedAsync(SeedUsers.All, app.Lifetime.ApplicationStopping);
+        }
+    }
+}
+
+/// <summary>The PostgreSQL this process started itself (none when ConnectionStrings:postgres is set).</summary>
+public sealed record OwnPostgres(PostgresServer Server);

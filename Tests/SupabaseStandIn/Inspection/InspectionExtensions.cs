@@ -1,0 +1,67 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SupabaseStandIn.Gateway;
+using SupabaseStandIn.GoTrue;
+
+namespace SupabaseStandIn.Inspection;
+
+/// <summary>
+/// The /__standin/* test endpoints (not part of Supabase) and the behaviour that lets tests check a gateway:
+/// every API response carries a Set-Cookie and CORS headers, which a same-origin cookie gateway must drop.
+/// </summary>
+public static class InspectionExtensions
+{
+    public const string LeakedCookie = "standin=1; Path=/";
+
+    public static IServiceCollection AddStandInInspection(this IServiceCollection services)
+    {
+        services.TryAddSingleton<RequestLog>();
+        services.TryAddSingleton<Outbox>();
+        services.TryAddSingleton<RefreshSpends>();
+        return services;
+    }
+
+    /// <summary>Request log and leaky headers, then Kong's Authorization rewrite.</summary>
+    public static IApplicationBuilder UseStandInGateway(this IApplicationBuilder app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/__standin"))
+            {
+                var log = context.RequestServices.GetRequiredService<RequestLog>();
+                log.Record(context.Request, context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers.Append("Set-Cookie", LeakedCookie);
+                    context.Response.Headers["Access-Control-Allow-Origin"] = "*";
+                    context.Response.Headers["Access-Control-Allow-Credentials"] = "true";
+                    context.Response.Headers["Access-Control-Expose-Headers"] = "X-Total-Count, Link, X-Supabase-Api-Version";
+                    return Task.CompletedTask;
+                });
+            }
+            await next();
+        });
+        app.UseMiddleware<ApiKeyGateway>();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapStandInInspection(this IEndpointRouteBuilder endpoints)
+    {
+        var inspection = endpoints.MapGroup("/__standin");
+        inspection.MapGet("/requests", (RequestLog log, string? path, long? after) => Results.Json(log.Snapshot(path, after ?? 0)));
+        inspection.MapDelete("/requests", (RequestLog log) =>
+        {
+            log.Clear();
+            return Results.NoContent();
+        });
+        inspection.MapGet("/outbox", (Outbox outbox, string? email) => Results.Json(outbox.Snapshot(email)));
+        inspection.MapDelete("/outbox", (Outbox outbox) =>
+        {
+            outbox.Clear();
+            return Results.NoContent();
+        });
+        inspection.MapGet("/refresh-spends", (RefreshSpends spends, Guid? session_id) =>
+            session_id is { } id ? Results.Json(spends.For(id)) : Results.Json(spends.Snapshot()));
+        inspection.MapGet("/alive", () => Results.Text("ok"));
+        return endpoints;
+    }
+}

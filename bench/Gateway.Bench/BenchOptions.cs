@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace Gateway.Bench;
+
+/// <summary>Command line of the benchmark. Defaults are the full run; <c>--smoke</c> shrinks every phase to prove the harness.</summary>
+public sealed record BenchOptions
+{
+    public bool Smoke { get; init; }
+
+    /// <summary>Load before each scenario's measured runs, results discarded (JIT, connection pools, caches).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Length of each measured run (per scenario and connection count).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Length of the separate run that counts the Proxy's (and bare YARP's) allocations.</summary>
+    public TimeSpan AllocationRun { get; init; } = TimeSpan.FromSeconds(4);
+
+    public int[] Connections { get; init; } = [1, 16];
+
+    /// <summary>Sequential sign-ins per path (direct and through the gateway, interleaved).</summary>
+    public int SignIns { get; init; } = 200;
+
+    public int Revocations { get; init; } = 50;
+
+    public int IdleSessions { get; init; } = 2000;
+
+    /// <summary>Broadcasts in flight between the realtime publisher and receiver.</summary>
+    public int RealtimeWindow { get; init; } = 32;
+
+    /// <summary>Redis as the test fixture runs it (AOF, fsync on every write) instead of as the AppHost does (snapshots).</summary>
+    public bool RedisFsyncAlways { get; init; }
+
+    /// <summary>Log level of the Proxies (Warning, as a production config would set; Information = the built-in default).</summary>
+    public string ProxyLogLevel { get; init; } = "Warning";
+
+    public string OutputDirectory { get; init; } = Path.Combine(TestSupport.RepoPaths.Root, "bench", "results");
+
+    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory); empty = all.</summary>
+    public HashSet<string> Only { get; init; } = [];
+
+    public bool Runs(string group) => Only.Count == 0 || Only.Contains(group);
+
+    public const string Usage = """
+        Gateway benchmark (issue 7). Usage: ./bench/run.sh [options]
+          --smoke              every phase ~1 s (harness check, figures meaningless)
+          --warmup <s>         warm-up per scenario (default 5)
+          --duration <s>       measured run per scenario and connection count (default 10)
+          --connections 1,16   connection counts for the HTTP scenarios
+          --sign-ins <n>       sequential sign-ins per path (default 200)
+          --revocations <n>    revocations measured (default 50)
+          --idle-sessions <n>  sessions cached for the memory measurement (default 2000)
+          --redis-fsync-always Redis with appendfsync always (the test fixture's setting) instead of the AppHost's snapshots
+          --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
+          --only <groups>      comma list of http,signin,realtime,revocation,memory
+          --out <dir>          where latest.json and latency.svg go (default bench/results)
+        """;
+
+    /// <summary>Null (after printing why) when the arguments are not understood.</summary>
+    public static BenchOptions? Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        if (args.Contains("--smoke"))
+        {
+            options = options with
+            {
+                Smoke = true,
+                Warmup = TimeSpan.FromSeconds(1),
+                Duration = TimeSpan.FromSeconds(1),
+                AllocationRun = TimeSpan.FromSeconds(1),
+                SignIns = 10,
+                Revocations = 5,
+                IdleSessions = 200,
+            };
+        }
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            try
+            {
+                options = args[i] switch
+                {
+                    "--smoke" => options,
+                    "--proxy-log-level" => options with { ProxyLogLevel = Next() },
+                    "--redis-fsync-always" => options with { RedisFsyncAlways = true },
+                    "--warmup" => options with { Warmup = Seconds(Next()) },
+                    "--duration" => options with { Duration = Seconds(Next()) },
+                    "--connections" => options with { Connections = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
+                    "--sign-ins" => options with { SignIns = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--revocations" => options with { Revocations = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--idle-sessions" => options with { IdleSessions = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--only" => options with { Only = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },
+                    "--out" => options with { OutputDirectory = Path.GetFullPath(Next()) },
+                    "-h" or "--help" => throw new ArgumentException(""),
+                    _ => throw new ArgumentException($"unknown option {args[i]}"),
+                };
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+            {
+                if (e.Message.Length > 0)
+                {
+                    Console.Error.WriteLine(e.Message);
+                }
+                Console.Error.WriteLine(Usage);
+                return null;
+            }
+        }
+        return options;
+    }
+
+    private static TimeSpan Seconds(string value)
+    {
+        var seconds = double.Parse(value, CultureInfo.InvariantCulture);
+        return seconds >= 1 ? TimeSpan.FromSeconds(seconds) : throw new ArgumentException("durations are whole seconds ≥ 1 (wrk's resolution)");
+    }
+}

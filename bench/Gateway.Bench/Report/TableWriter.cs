@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Bench.Scenarios;
+
+namespace Gateway.Bench.Report;
+
+/// <summary>The plain-text (and Markdown-compatible) tables printed at the end of a run.</summary>
+public static class TableWriter
+{
+    public static string Write(BenchResults r)
+    {
+        var text = new StringBuilder();
+        var m = r.Machine;
+        Line(text, $"Gateway benchmark {(r.Smoke ? "(SMOKE: figures meaningless) " : "")}— {r.StartedAt:yyyy-MM-dd HH:mm} UTC, commit {m.Commit}{(m.WorkTreeDirty ? " (+local changes)" : "")}");
+        Line(text, $"{m.CpuModel}, {m.LogicalCores} logical cores, {m.MemoryBytes / (1L << 30)} GiB, {m.Os}, {m.DotnetRuntime}, {m.Wrk}, {m.Redis.Split(' ').Take(3).Aggregate((a, b) => a + " " + b)}");
+        Line(text, $"Warm-up {r.Options.Warmup.TotalSeconds:0} s, {r.Options.Duration.TotalSeconds:0} s per run; everything on loopback sharing the cores; load average {r.LoadAverageAtStart:0.0} → {r.LoadAverageAtEnd:0.0}.");
+        text.AppendLine();
+
+        if (r.Http.Count > 0)
+        {
+            var baseline = r.Http.Where(h => h.Id == HttpScenarios.BareYarp).ToDictionary(h => h.Connections);
+            var rows = r.Http.Select(h => new[]
+            {
+                h.Name, h.Connections.ToString(CultureInfo.InvariantCulture), N(h.RequestsPerSecond, "N0"), N(h.Latency.P50Ms, "0.000"),
+                N(h.Latency.P90Ms, "0.000"), N(h.Latency.P99Ms, "0.000"), N(h.Latency.MaxMs, "0.00"),
+                baseline.TryGetValue(h.Connections, out var b) ? N(h.RequestsPerSecond / b.RequestsPerSecond * 100, "0") + " %" : "",
+                baseline.TryGetValue(h.Connections, out var b2) ? Signed(h.Latency.P50Ms - b2.Latency.P50Ms) : "",
+                h.Errors.ToString(CultureInfo.InvariantCulture),
+                h.CacheHits is { } hits ? $"{hits:N0}/{h.CacheMisses:N0}" : "",
+            });
+            Table(text, "HTTP GET, ~700-byte JSON (wrk)", ["scenario", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "vs YARP req/s", "Δp50 vs YARP ms", "errors", "cache hit/miss"], rows);
+        }
+        if (r.Allocations.Count > 0)
+        {
+            Table(text, "Managed allocations per request in the serving process", ["scenario", "process", "conns", "requests", "bytes/request", "cache hit/miss"],
+                r.Allocations.Select(a => new[]
+                {
+                    a.Id, a.Process, a.Connections.ToString(CultureInfo.InvariantCulture), a.Requests.ToString("N0", CultureInfo.InvariantCulture), N(a.BytesPerRequest, "N0"),
+                    a.CacheHits is { } hits ? $"{hits:N0}/{a.CacheMisses:N0}" : "",
+                }));
+        }
+        var sampled = r.Allocations.Where(a => a.TopTypes.Count > 0).ToList();
+        if (sampled.Count > 0)
+        {
+            Table(text, "Where the bytes go (GC allocation sampling, top types, bytes/request estimated)", ["scenario", "type", "share", "≈ bytes/request"],
+                sampled.Where(a => a.Id != HttpScenarios.Upstream).SelectMany(a => a.TopTypes.Take(6).Select(t => new[] { a.Id, t.Type, N(t.Share * 100, "0") + " %", N(t.BytesPerRequest, "N0") })));
+        }
+        if (r.SignIn.Count > 0)
+        {
+            Table(text, "Password sign-in, 1 connection, sequential", ["path", "count", "p50 ms", "p90 ms", "p99 ms", "max ms", "failures"],
+                r.SignIn.Select(s => new[] { s.Path, s.Latency.Count.ToString(CultureInfo.InvariantCulture), N(s.Latency.P50Ms, "0.00"), N(s.Latency.P90Ms, "0.00"), N(s.Latency.P99Ms, "0.00"), N(s.Latency.MaxMs, "0.00"), s.Failures.ToString(CultureInfo.InvariantCulture) }));
+        }
+        if (r.Realtime.Count > 0)
+        {
+            Table(text, $"Realtime broadcast, 1 publisher → 1 receiver, {r.Options.RealtimeWindow} in flight", ["vsn", "path", "delivered", "msg/s", "p50 ms", "p99 ms", "relay/direct"],
+                r.Realtime.Select(x =>
+                {
+                    var direct = r.Realtime.FirstOrDefault(d => d.Serializer == x.Serializer && d.Path == RealtimeScenario.Direct);
+                    return new[]
+                    {
+                        x.Serializer, x.Path, x.Delivered.ToString("N0", CultureInfo.InvariantCulture), N(x.MessagesPerSecond, "N0"), N(x.Latency.P50Ms, "0.000"), N(x.Latency.P99Ms, "0.000"),
+                        direct is { MessagesPerSecond: > 0 } ? N(x.MessagesPerSecond / direct.MessagesPerSecond * 100, "0") + " %" : "",
+                    };
+                }));
+        }
+        if (r.Revocation is { } v)
+        {
+            Table(text, $"Revocation ({v.Revocations}×: DELETE /edge/v1/sessions/{{id}} on Proxy 1; victim cached on Proxy 1, socket on Proxy 2)",
+                ["measure", "p50 ms", "p99 ms", "max ms", "notes"],
+                [
+                    ["revoke request", N(v.RevokeRequest.P50Ms, "0.00"), N(v.RevokeRequest.P99Ms, "0.00"), N(v.RevokeRequest.MaxMs, "0.00"), ""],
+                    ["ack → 401 on Proxy 1", N(v.HttpRefusedAfterAck.P50Ms, "0.00"), N(v.HttpRefusedAfterAck.P99Ms, "0.00"), N(v.HttpRefusedAfterAck.MaxMs, "0.00"),
+                        $"first request refused {v.FirstRequestRefused}/{v.Revocations}, stale answers {v.StaleResponses}"],
+                    ["request → socket closed on Proxy 2", N(v.SocketClosedAfterRequest.P50Ms, "0.0"), N(v.SocketClosedAfterRequest.P99Ms, "0.0"), N(v.SocketClosedAfterRequest.MaxMs, "0.0"),
+                        $"code 4001: {v.SocketsClosedWith4001}, not closed: {v.SocketsNotClosed}"],
+                ]);
+        }
+        if (r.Memory is { } mem)
+        {
+            Table(text, $"Proxy memory per cached idle session ({mem.Sessions} sessions)", ["measure", "before", "after", "per session"],
+                [
+                    ["managed heap after full GC", Bytes(mem.HeapBefore), Bytes(mem.HeapAfter), N(mem.HeapBytesPerSession, "N0") + " B"],
+                    ["VmRSS", Bytes(mem.RssBefore), Bytes(mem.RssAfter), N(mem.RssBytesPerSession, "N0") + " B"],
+                ]);
+            Table(text, "What one cache entry holds (estimated from a resolve answer)", ["part", "bytes"],
+                mem.EntryParts.Select(p => new[] { p.Key, p.Value.ToString("N0", CultureInfo.InvariantCulture) }));
+        }
+        if (r.Targets.Count > 0)
+        {
+            Table(text, "Targets (issue 7)", ["target", "goal", "measured", "result"],
+                r.Targets.Select(t => new[] { t.Name, t.Target, t.Measured, t.Pass switch { true => "PASS", false => "MISS", null => "n/a" } }));
+        }
+        foreach (var note in r.Notes)
+        {
+            Line(text, "Note: " + note);
+        }
+        return text.ToString();
+    }
+
+    private static void Table(StringBuilder text, string title, string[] header, IEnumerable<string[]> rows)
+    {
+        var all = rows.ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, all.Select(r => r[i].Length).DefaultIfEmpty(0).Max())).ToArray();
+        text.AppendLine(title);
+        text.AppendLine("| " + string.Join(" | ", header.Select((h, i) => h.PadRight(widths[i]))) + " |");
+        text.AppendLine("| " + string.Join(" | ", widths.Select(w => new string('-', w))) + " |");
+        foreach (var row in all)
+        {
+            text.AppendLine("| " + string.Join(" | ", row.Select((c, i) => c.PadRight(widths[i]))) + " |");
+        }
+        text.AppendLine();
+    }
+
+    private static void Line(StringBuilder text, FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+
+    private static void Line(StringBuilder text, string line) => text.AppendLine(line);
+
+    private static string N(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Signed(double value) => (value >= 0 ? "+" : "") + value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string Bytes(long value) => (value / 1024.0 / 1024.0).ToString("0.00", CultureInfo.InvariantCulture) + " MiB";
+}

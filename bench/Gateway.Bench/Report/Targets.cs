@@ -1,0 +1,75 @@
+using System.Globalization;
+using Gateway.Bench.Scenarios;
+
+namespace Gateway.Bench.Report;
+
+/// <summary>The targets of issue 7, judged against the baseline measured in the same run.</summary>
+public static class Targets
+{
+    public static List<TargetCheck> Evaluate(BenchResults r)
+    {
+        var checks = new List<TargetCheck>();
+        var minConnections = r.Options.Connections.Min();
+        var maxConnections = r.Options.Connections.Max();
+        HttpScenarioResult? Http(string id, int connections) => r.Http.FirstOrDefault(h => h.Id == id && h.Connections == connections);
+
+        if (Http(HttpScenarios.BareYarp, minConnections) is { } yarp1 && Http(HttpScenarios.GatewaySession, minConnections) is { } session1)
+        {
+            var added = session1.Latency.P50Ms - yarp1.Latency.P50Ms;
+            checks.Add(new("Warm session latency", $"p50 ≤ bare YARP + 0.15 ms ({minConnections} conn)",
+                F($"{session1.Latency.P50Ms:0.000} ms vs {yarp1.Latency.P50Ms:0.000} ms ({Signed(added, "0.000")} ms)"), added <= 0.15));
+        }
+        if (Http(HttpScenarios.BareYarp, maxConnections) is { } yarpN)
+        {
+            foreach (var id in new[] { HttpScenarios.GatewaySession, HttpScenarios.GatewayAnonymous })
+            {
+                if (Http(id, maxConnections) is { } gateway)
+                {
+                    var ratio = gateway.RequestsPerSecond / yarpN.RequestsPerSecond;
+                    checks.Add(new($"Throughput, {(id == HttpScenarios.GatewaySession ? "warm session" : "no cookie")}",
+                        $"≥ 80 % of bare YARP req/s ({maxConnections} conn)",
+                        F($"{gateway.RequestsPerSecond:N0} vs {yarpN.RequestsPerSecond:N0} req/s ({ratio:P0})"), ratio >= 0.8));
+                }
+            }
+        }
+        if (r.SignIn.FirstOrDefault(s => s.Path == SignInScenario.Direct) is { } direct &&
+            r.SignIn.FirstOrDefault(s => s.Path == SignInScenario.Gateway) is { } through)
+        {
+            var added = through.Latency.P50Ms - direct.Latency.P50Ms;
+            checks.Add(new("Sign-in through the gateway", "p50 ≤ direct + 2 ms",
+                F($"{through.Latency.P50Ms:0.00} ms vs {direct.Latency.P50Ms:0.00} ms ({Signed(added, "0.00")} ms)"),
+                added <= 2 && through.Failures == 0 && direct.Failures == 0));
+        }
+        foreach (var serializer in r.Realtime.Select(x => x.Serializer).Distinct())
+        {
+            var d = r.Realtime.FirstOrDefault(x => x.Serializer == serializer && x.Path == RealtimeScenario.Direct);
+            var relay = r.Realtime.FirstOrDefault(x => x.Serializer == serializer && x.Path == RealtimeScenario.Relay);
+            if (d is not null && relay is not null && d.MessagesPerSecond > 0)
+            {
+                var ratio = relay.MessagesPerSecond / d.MessagesPerSecond;
+                checks.Add(new($"Realtime relay, vsn {serializer}", "≥ 50 % of direct msg/s",
+                    F($"{relay.MessagesPerSecond:N0} vs {d.MessagesPerSecond:N0} msg/s ({ratio:P0})"), ratio >= 0.5));
+            }
+        }
+        if (r.Revocation is { } revocation)
+        {
+            checks.Add(new("Revocation → next HTTP request", "refused immediately (first request after the revoke returns)",
+                F($"{revocation.FirstRequestRefused}/{revocation.Revocations} first requests refused; {revocation.StaleResponses} stale answers"),
+                revocation.FirstRequestRefused == revocation.Revocations));
+            checks.Add(new("Revocation → socket closed (other instance)", "p99 < 1 s, close code 4001",
+                F($"p50 {revocation.SocketClosedAfterRequest.P50Ms:0.0} ms, p99 {revocation.SocketClosedAfterRequest.P99Ms:0.0} ms; 4001: {revocation.SocketsClosedWith4001}/{revocation.Revocations}"),
+                revocation.SocketsNotClosed == 0 && revocation.SocketClosedAfterRequest.P99Ms < 1000 && revocation.SocketsClosedWith4001 == revocation.Revocations));
+        }
+        if (r.Memory is { } memory)
+        {
+            checks.Add(new("Proxy memory per idle session", "≤ 2 KB (managed heap after full GC)",
+                F($"{memory.HeapBytesPerSession:N0} B heap, {memory.RssBytesPerSession:N0} B RSS ({memory.Sessions} sessions)"),
+                memory.HeapBytesPerSession <= 2048));
+        }
+        return checks;
+    }
+
+    private static string Signed(double value, string format) => (value >= 0 ? "+" : "") + value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,172 @@
+using System.Security.Cryptography;
+using TestSupport;
+
+namespace Gateway.Bench.Stack;
+
+/// <summary>
+/// Everything on loopback as separate processes, started like the end-to-end tests start them (GatewayStack):
+/// redis-server, PostgreSQL + the Supabase stand-in, the SessionApi, the bench upstream, a bare YARP, and two Proxies —
+/// one whose Supabase is the bench upstream (HTTP scenarios, memory) and one whose Supabase is the stand-in (sign-in,
+/// Realtime, socket revocation). Both Proxies share the SessionApi, as instances of one deployment do.
+/// </summary>
+public sealed class BenchStack : IAsyncDisposable
+{
+    /// <summary>Production-like logging: per-request Information logs (Kestrel, YARP) would dominate the hot path.</summary>
+    private static readonly Dictionary<string, string?> Quiet = new()
+    {
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public RedisServer Redis { get; private set; } = null!;
+    public PostgresServer Postgres { get; private set; } = null!;
+    public ServiceProcess StandIn { get; private set; } = null!;
+    public ServiceProcess SessionApi { get; private set; } = null!;
+    public ServiceProcess Upstream { get; private set; } = null!;
+    public ServiceProcess BareYarp { get; private set; } = null!;
+
+    /// <summary>The Proxy in front of the bench upstream.</summary>
+    public ServiceProcess Proxy { get; private set; } = null!;
+
+    /// <summary>The Proxy in front of the stand-in (GoTrue, Realtime).</summary>
+    public ServiceProcess StandInProxy { get; private set; } = null!;
+
+    public string SessionApiCallerKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    public const int JwtLifetimeSeconds = 300;
+
+    /// <summary>Keep the test fixture's appendfsync-always (instead of the AppHost's snapshotting) — for comparison runs.</summary>
+    public bool FsyncEveryWrite { get; init; }
+
+    public string ProxyLogLevel { get; init; } = "Warning";
+
+    public static string OriginOf(ServiceProcess process) => process.Url.GetLeftPart(UriPartial.Authority);
+
+    public static async Task<BenchStack> StartAsync(BenchOptions options, Action<string> log)
+    {
+        var stack = new BenchStack { FsyncEveryWrite = options.RedisFsyncAlways, ProxyLogLevel = options.ProxyLogLevel };
+        try
+        {
+            await stack.InitializeAsync(log);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(Action<string> log)
+    {
+        log("starting redis-server and PostgreSQL");
+        var redis = RedisServer.StartAsync();
+        var postgres = PostgresServer.StartAsync();
+        Redis = await redis;
+        Postgres = await postgres;
+        if (!FsyncEveryWrite)
+        {
+            await RedisConfig.UseAppHostPersistenceAsync(Redis.Port);
+        }
+        var database = await Postgres.CreateDatabaseAsync("standin");
+
+        log("starting the Supabase stand-in, the bench upstream and bare YARP");
+        var standIn = ServiceProcess.StartAsync("stand-in", "Tests/SupabaseStandIn", With(new()
+        {
+            ["ConnectionStrings:postgres"] = database,
+        }), readyPath: "/auth/v1/health");
+        var upstream = ServiceProcess.StartAsync("upstream", "bench/Gateway.Bench", With(new() { ["Bench:Role"] = "upstream" }));
+        StandIn = await standIn;
+        Upstream = await upstream;
+        BareYarp = await ServiceProcess.StartAsync("bare-yarp", "bench/Gateway.Bench", With(new()
+        {
+            ["Bench:Role"] = "bare-yarp",
+            ["Bench:UpstreamUrl"] = Trim(Upstream.Url),
+        }));
+
+        log("starting the SessionApi and two Proxies");
+        using var identityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        SessionApi = await ServiceProcess.StartAsync("sessionapi", "SessionApi", With(new()
+        {
+            ["ConnectionStrings:redis"] = Redis.ConnectionString,
+            ["SessionApi:CallerKey"] = SessionApiCallerKey,
+            ["Jwt:Secret"] = LocalSupabaseKeys.JwtSecret,
+            ["Jwt:LifetimeSeconds"] = JwtLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Identity:SigningKeyPem"] = identityKey.ExportPkcs8PrivateKeyPem(),
+            ["Identity:KeyId"] = "bench-identity-1",
+            ["Supabase:Url"] = Trim(StandIn.Url),
+            ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
+            ["Supabase:ServiceKey"] = LocalSupabaseKeys.ServiceRoleKey,
+        }));
+        var proxy = StartProxyAsync("proxy", Upstream.Url);
+        var standInProxy = StartProxyAsync("proxy-standin", StandIn.Url);
+        Proxy = await proxy;
+        StandInProxy = await standInProxy;
+        await WaitForEventStreamAsync(Proxy);
+        await WaitForEventStreamAsync(StandInProxy);
+    }
+
+    private Task<ServiceProcess> StartProxyAsync(string name, Uri supabase)
+    {
+        var port = FreePort.Next();
+        return ServiceProcess.StartAsync(name, "Proxy", With(new()
+        {
+            ["Supabase:Url"] = Trim(supabase),
+            ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
+            ["Gateway:SessionApiUrl"] = Trim(SessionApi.Url),
+            ["Gateway:SessionApiKey"] = SessionApiCallerKey,
+            // No SampleWeb: page routes point at a closed port; the benchmark only uses /supabase and /edge.
+            ["Gateway:SampleWebUrl"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Gateway:PublicOrigins:0"] = $"http://127.0.0.1:{port}",
+            // Sign-in rate limits (if the Proxy grows them) would turn a sequential sign-in benchmark into 429s.
+            ["Gateway:RateLimits:Enabled"] = "false",
+            ["Logging:LogLevel:Default"] = ProxyLogLevel,
+            // The one Information line the bench needs: the revocation stream is up, so the cache is in use.
+            ["Logging:LogLevel:Proxy.Sessions.SessionEventsSubscriber"] = "Information",
+        }), port);
+    }
+
+    /// <summary>The Proxy serves from its session cache only once the revocation stream is live; wait for it.</summary>
+    private static async Task WaitForEventStreamAsync(ServiceProcess proxy)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (proxy.RecentOutput.Contains("Session event stream connected", StringComparison.Ordinal))
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{proxy} did not connect to the SessionApi's event stream within 20 s:{Environment.NewLine}{proxy.RecentOutput}");
+    }
+
+    private static Dictionary<string, string?> With(Dictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in Quiet)
+        {
+            settings.TryAdd(key, value);
+        }
+        return settings;
+    }
+
+    private static string Trim(Uri url) => url.ToString().TrimEnd('/');
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in new[] { Proxy, StandInProxy, SessionApi, BareYarp, Upstream, StandIn })
+        {
+            if (service is not null)
+            {
+                await service.DisposeAsync();
+            }
+        }
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+    }
+}
