@@ -147,7 +147,7 @@ public static class AuthEndpoints
         {
             try
             {
-                await services.GetRequiredService<SessionApiClient>().RevokeAsync(new RevokeSessionsRequest(cookie, gatewayScope), context.RequestAborted);
+                Edge.EdgeEndpoints.EvictHere(context, await services.GetRequiredService<SessionApiClient>().RevokeAsync(new RevokeSessionsRequest(cookie, gatewayScope), context.RequestAborted));
             }
             catch (SessionApiUnavailableException)
             {

@@ -33,6 +33,7 @@ public static class EdgeEndpoints
             {
                 return GatewayErrors.Result(404, "session_not_found", "No session of yours has that id.");
             }
+            EvictHere(context, revoked);
             if (sessionId.ToString() == lookup.Session!.Session.Id)
             {
                 context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
@@ -48,6 +49,7 @@ public static class EdgeEndpoints
                 return GatewayErrors.Result(400, "validation_failed", "scope must be 'others' or 'all'.");
             }
             var revoked = await sessionApi.RevokeAsync(new RevokeSessionsRequest(lookup.Cookie!, scope), ct);
+            EvictHere(context, revoked);
             if (scope == "all")
             {
                 context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
@@ -58,6 +60,18 @@ public static class EdgeEndpoints
         // Anything else under /edge/v1 is ours too: never fall through to SampleWeb.
         edge.Map("/{**rest}", () => GatewayErrors.Result(404, "not_found", "No such gateway endpoint."));
         return endpoints;
+    }
+
+    /// <summary>
+    /// The revocation event reaches every instance within milliseconds, but this one answered the caller first:
+    /// evicting here makes the very next request with a revoked cookie fail, with no window at all.
+    /// </summary>
+    internal static void EvictHere(HttpContext context, RevokeSessionsResponse? revoked)
+    {
+        if (revoked is { Revoked.Count: > 0 })
+        {
+            context.RequestServices.GetRequiredService<SessionCache>().Evict(revoked.Revoked, revoked: true);
+        }
     }
 
     /// <summary>Runs the handler for a live session; 401/503 JSON otherwise (fail closed).</summary>

@@ -52,7 +52,7 @@ public static class FormEndpoints
             {
                 try
                 {
-                    await sessionApi.RevokeAsync(new RevokeSessionsRequest(cookie, scope), context.RequestAborted);
+                    EdgeEndpoints.EvictHere(context, await sessionApi.RevokeAsync(new RevokeSessionsRequest(cookie, scope), context.RequestAborted));
                 }
                 catch (SessionApiUnavailableException)
                 {
@@ -78,6 +78,7 @@ public static class FormEndpoints
                     return SeeOther("/account?error=validation_failed");
                 }
                 var revoked = await sessionApi.RevokeAsync(new RevokeSessionsRequest(lookup.Cookie!, "one", sessionId.ToString()), ct);
+                EdgeEndpoints.EvictHere(context, revoked);
                 return SeeOther(revoked is { Revoked.Count: > 0 } ? "/account?notice=revoked" : "/account?error=session_not_found");
             }));
         return endpoints;
