@@ -30,6 +30,7 @@ public static class Extensions
             http.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 ConnectTimeout = TimeSpan.FromSeconds(5),
+                UseCookies = false, // server-to-server calls are per end user: a shared cookie jar would mix users
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2), // picks up DNS changes (e.g. a redeployed container)
             });
         });
