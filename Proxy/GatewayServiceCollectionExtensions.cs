@@ -33,6 +33,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddTransient<SignInRateLimiter>();
         services.AddHttpClient<GoTrueForwarder>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
+        services.AddRedirectAllowList();
         services.AddGatewayForwarding(builder.Configuration);
         services.AddHealthChecks().AddCheck<SessionApiHealthCheck>("sessionapi", tags: ["ready"]);
         return builder;

@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Proxy.Options;
+
+namespace Proxy.Auth;
+
+/// <summary>
+/// Refuses (400 validation_failed, in GoTrue's format) any request to /supabase/auth/v1/* naming a redirect target
+/// that is not allowed, before it reaches GoTrue or the sign-in interception. It looks everywhere GoTrue reads one:
+/// the <c>redirect_to</c> header, query and form values, and top-level JSON body fields (Go matches JSON names
+/// case-insensitively, so we do too).
+/// </summary>
+public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAllowList allowList, IOptions<GatewayOptions> options,
+    ILogger<RedirectAllowListMiddleware> logger)
+{
+    private static readonly PathString AuthPrefix = "/supabase/auth/v1";
+    private static readonly string[] BodyFields = ["redirect_to", "email_redirect_to"];
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments(AuthPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            await next(context);
+            return;
+        }
+        var candidates = new List<string?>();
+        candidates.AddRange(context.Request.Headers["redirect_to"]);
+        foreach (var (key, values) in context.Request.Query)
+        {
+            if (key.Equals("redirect_to", StringComparison.OrdinalIgnoreCase))
+            {
+                candidates.AddRange(values);
+            }
+        }
+        if (HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPut(context.Request.Method) || HttpMethods.IsPatch(context.Request.Method))
+        {
+            var fromBody = await FromBodyAsync(context);
+            if (fromBody is null)
+            {
+                await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {options.Value.MaxAuthBodyBytes} bytes.");
+                return;
+            }
+            candidates.AddRange(fromBody);
+        }
+        foreach (var candidate in candidates)
+        {
+            if (allowList.Problem(candidate) is { } problem)
+            {
+                logger.LogWarning("Refused {Method} {Path}: {Problem}", context.Request.Method, context.Request.Path, problem);
+                await AuthErrors.WriteAsync(context, 400, "validation_failed", problem);
+                return;
+            }
+        }
+        await next(context);
+    }
+
+    /// <summary>redirect_to values in a JSON or form body (the body stays readable for what follows); null when too large.</summary>
+    private async Task<List<string?>?> FromBodyAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var type = request.ContentType ?? "";
+        var json = type.Contains("json", StringComparison.OrdinalIgnoreCase);
+        var form = type.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+        if (!json && !form)
+        {
+            return [];
+        }
+        request.EnableBuffering();
+        var body = await AuthEndpoints.ReadBodyAsync(context, options.Value.MaxAuthBodyBytes);
+        request.Body.Position = 0;
+        if (body is null)
+        {
+            return null;
+        }
+        var found = new List<string?>();
+        if (form)
+        {
+            foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
+            {
+                if (key.Equals("redirect_to", StringComparison.OrdinalIgnoreCase))
+                {
+                    found.AddRange(values);
+                }
+            }
+            return found;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    if (property.Value.ValueKind == JsonValueKind.String && BodyFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
+                    {
+                        found.Add(property.Value.GetString());
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // GoTrue answers malformed JSON itself (bad_json); nothing here can redirect.
+        }
+        return found;
+    }
+}
+
+public static class RedirectAllowListExtensions
+{
+    /// <summary>Gateway:AllowedRedirectUrls (validated at startup) and the check in front of every /supabase/auth/v1 route.</summary>
+    public static IServiceCollection AddRedirectAllowList(this IServiceCollection services)
+    {
+        services.AddOptions<RedirectAllowListOptions>().BindConfiguration(RedirectAllowListOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RedirectAllowListOptions>, RedirectAllowListValidator>();
+        services.AddSingleton<RedirectAllowList>();
+        // A startup filter puts the check ahead of routing, the CSRF check and the auth interception endpoints
+        // without another line in Program.cs.
+        services.AddTransient<IStartupFilter, RedirectAllowListStartupFilter>();
+        return services;
+    }
+
+    private sealed class RedirectAllowListStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<RedirectAllowListMiddleware>();
+            next(app);
+        };
+    }
+}
