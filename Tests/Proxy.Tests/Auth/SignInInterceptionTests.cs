@@ -190,7 +190,7 @@ public sealed class SignInInterceptionTests(ProxyHarness proxy) : IClassFixture<
     [Fact]
     public async Task ImplicitFlowRedirectsLoseTheirTokens()
     {
-        using var response = await proxy.Client.GetAsync("/supabase/auth/v1/verify?token=abc&type=magiclink&redirect_to=http://app.example.test/welcome");
+        using var response = await proxy.Client.GetAsync("/supabase/auth/v1/verify?token=abc&type=magiclink&redirect_to=" + Uri.EscapeDataString(proxy.PublicOrigin + "/welcome"));
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         var location = response.Headers.Location!.OriginalString;
         Assert.StartsWith("http://app.example.test/welcome#error=", location);
