@@ -2,6 +2,7 @@
 // supabase-js against the Proxy, with "browser navigations" followed by hand through the gateway and the
 // stand-in's fake OAuth provider. INPUT: { flow, email, password, marker }. Prints what each step saw.
 import { createClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
 import { env, CookieJar, browserFetch, memoryStorage, done, fail } from './lib/gateway-client.mjs';
 
 function browserClient(flowType) {
@@ -10,6 +11,7 @@ function browserClient(flowType) {
   const client = createClient(`${env.proxyUrl}/supabase`, env.anonKey, {
     auth: { storage, persistSession: true, autoRefreshToken: false, detectSessionInUrl: false, flowType },
     global: { fetch: browserFetch(jar) },
+    realtime: { transport: WebSocket }, // Node 20 has no global WebSocket; these flows never open one
   });
   return { client, jar, storage };
 }
