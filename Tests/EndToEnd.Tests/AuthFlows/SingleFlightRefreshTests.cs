@@ -70,6 +70,59 @@ public sealed class SingleFlightRefreshTests(ITestOutputHelper output) : IAsyncL
         }
     }
 
+    [Fact]
+    public async Task ARefreshGoTrueRefusesEndsTheGatewaySessionOnEveryInstance()
+    {
+        var email = $"refused-{Guid.NewGuid():N}@example.com";
+        var cookie = await SignUpThroughTheProxyAsync(email);
+        var signedUp = Stopwatch.StartNew();
+        for (var i = 0; i < _stack.Proxies.Count; i++)
+        {
+            var status = await EdgeSessionStatusAsync(_stack.Proxies[i], cookie); // cached by both Proxies
+            Assert.True(status == HttpStatusCode.OK, $"{status}\n{_stack.Proxies[i].RecentOutput}\n{_stack.SessionApis[i].RecentOutput}");
+        }
+
+        // The user signs out everywhere at GoTrue itself (another client): the gateway's refresh token dies with it.
+        using (var signIn = new HttpRequestMessage(HttpMethod.Post, "/auth/v1/token?grant_type=password") { Content = JsonContent.Create(new { email, password = "correct-horse-battery" }) })
+        {
+            signIn.Headers.Add("apikey", TestSupport.LocalSupabaseKeys.AnonKey);
+            using var answer = await _stack.StandInHttp.SendAsync(signIn);
+            var token = (string)(await answer.Content.ReadFromJsonAsync<JsonObject>())!["access_token"]!;
+            using var logout = new HttpRequestMessage(HttpMethod.Post, "/auth/v1/logout?scope=global");
+            logout.Headers.Add("apikey", TestSupport.LocalSupabaseKeys.AnonKey);
+            logout.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.NoContent, (await _stack.StandInHttp.SendAsync(logout)).StatusCode);
+        }
+
+        await WaitUntilDueAsync(signedUp);
+        using var resolve = new HttpRequestMessage(HttpMethod.Post, new Uri(_stack.SessionApis[1].Url, "/internal/v1/sessions/resolve"))
+        {
+            Content = JsonContent.Create(new { cookie, client = new { ip = EndUserIp, userAgent = "authflows-test" } }),
+        };
+        resolve.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerKey);
+        var refusedAt = Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.SendAsync(resolve)).StatusCode);
+
+        // The revocation reaches both Proxies (their cached tokens would otherwise serve the session for minutes).
+        foreach (var proxy in _stack.Proxies)
+        {
+            while (await EdgeSessionStatusAsync(proxy, cookie) != HttpStatusCode.Unauthorized)
+            {
+                Assert.True(refusedAt.Elapsed < TimeSpan.FromSeconds(10), $"{proxy.Url} still serves the session");
+                await Task.Delay(20);
+            }
+        }
+        output.WriteLine($"refused refresh at SessionApi 2 -> session gone at both Proxies after {refusedAt.ElapsedMilliseconds} ms");
+    }
+
+    private static async Task<HttpStatusCode> EdgeSessionStatusAsync(TestSupport.ServiceProcess proxy, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(proxy.Url, "/edge/v1/session"));
+        request.Headers.Add("Cookie", $"sb-session={cookie}");
+        using var response = await Http.SendAsync(request);
+        return response.StatusCode;
+    }
+
     private static readonly HttpClient Http = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
     private async Task<string> SignUpThroughTheProxyAsync(string email)
