@@ -5,6 +5,7 @@ using Proxy.Forwarding;
 using Proxy.Options;
 using Proxy.Security;
 using Proxy.Sessions;
+using Proxy.Webhooks;
 
 namespace Proxy;
 
@@ -34,6 +35,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddHttpClient<GoTrueForwarder>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
         services.AddGatewayForwarding(builder.Configuration);
+        services.AddUserWebhook();
         services.AddHealthChecks().AddCheck<SessionApiHealthCheck>("sessionapi", tags: ["ready"]);
         return builder;
     }
