@@ -49,19 +49,15 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
         var other = await SignInAsync(cookie.Email);
         await WarmAsync(cookie.Value);
         await WarmAsync(other);
+        // The first change after start also pays for JIT and first connections on a busy machine: it is printed and
+        // must arrive, the second one is held to the budget.
+        var warm = await ChangeAndWaitAsync(userId, cookie.Value, $"warm-{Guid.NewGuid():N}@webhook.test", "Warm");
+        output.WriteLine($"first user update after start -> /edge/v1/session shows it: {warm.TotalMilliseconds:F0} ms");
+        await WarmAsync(cookie.Value);
+        await WarmAsync(other);
         var newEmail = $"renamed-{Guid.NewGuid():N}@webhook.test";
-
-        var clock = Stopwatch.StartNew();
-        using var update = await AdminAsync(HttpMethod.Put, userId, new { email = newEmail, user_metadata = new { name = "Renamed" } });
-        Assert.Equal(HttpStatusCode.OK, update.StatusCode);
-        var seen = await UntilAsync(async () =>
-        {
-            var session = await SessionAsync(cookie.Value);
-            return session?["user"]?["user_metadata"]?["name"]?.GetValue<string>() == "Renamed";
-        });
-        var latency = clock.Elapsed;
+        var latency = await ChangeAndWaitAsync(userId, cookie.Value, newEmail, "Renamed");
         output.WriteLine($"user update -> /edge/v1/session shows it: {latency.TotalMilliseconds:F0} ms");
-        Assert.True(seen, "the update never reached the session");
         Assert.True(latency < Budget, $"took {latency.TotalMilliseconds:F0} ms");
 
         var otherSession = await SessionAsync(other);
@@ -147,6 +143,21 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
         Assert.Equal(fault == "bad-signature" ? "webhook_signature" : "webhook_timestamp",
             (await response.Content.ReadFromJsonAsync<JsonObject>())?["code"]?.GetValue<string>());
         Assert.NotNull(await SessionAsync(cookie.Value));
+    }
+
+    /// <summary>Changes email and user_metadata.name through GoTrue's admin API; the time until the session shows it.</summary>
+    private async Task<TimeSpan> ChangeAndWaitAsync(string userId, string cookie, string email, string name)
+    {
+        var clock = Stopwatch.StartNew();
+        using var update = await AdminAsync(HttpMethod.Put, userId, new { email, user_metadata = new { name } });
+        Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        var seen = await UntilAsync(async () =>
+        {
+            var session = await SessionAsync(cookie);
+            return session?["user"]?["user_metadata"]?["name"]?.GetValue<string>() == name && session["user"]?["email"]?.GetValue<string>() == email;
+        });
+        Assert.True(seen, $"the update to {name} never reached the session");
+        return clock.Elapsed;
     }
 
     private async Task<(string UserId, (string Value, string Email) Cookie)> SignUpAsync()
