@@ -8,6 +8,13 @@ var builder = DistributedApplication.CreateBuilder(args);
 var supabase = builder.AddSupabaseProject();
 var secrets = builder.AddGatewaySecrets();
 
+// User changes reach live sessions: the secret the auth.users trigger signs with (private.gateway_webhook, schema.sql).
+// Optional when running locally (empty: the webhook endpoint answers 404); deployed, azd asks for it.
+var userWebhookSecret = (builder.ExecutionContext.IsRunMode
+        ? builder.AddParameter("gateway-user-webhook-secret", () => builder.Configuration["Parameters:gateway-user-webhook-secret"] ?? "", secret: true)
+        : builder.AddParameter("gateway-user-webhook-secret", secret: true))
+    .WithDescription("whsec_<base64 of 32 random bytes>: the same value as the secret in the database's private.gateway_webhook row.");
+
 // Sessions must survive restarts: a named data volume plus an RDB snapshot every 5 s whenever a key changed.
 var redis = builder.AddRedis("redis")
     .WithDataVolume()
@@ -36,6 +43,7 @@ builder.AddGatewayService<Projects.Proxy>("proxy", localPort: SupabaseProject.Lo
     .WithEnvironment("Gateway__SessionApiUrl", "http://sessionapi")
     .WithEnvironment("Gateway__SessionApiKey", secrets.CallerKey)
     .WithEnvironment("Gateway__SampleWebUrl", "http://sampleweb")
+    .WithEnvironment("Gateway__UserWebhook__Secret", userWebhookSecret)
     .WithSupabase(supabase)
     .WithPublicOrigins();
 

@@ -5,6 +5,7 @@ using Proxy.Forwarding;
 using Proxy.Options;
 using Proxy.Security;
 using Proxy.Sessions;
+using Proxy.Webhooks;
 
 namespace Proxy;
 
@@ -35,6 +36,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddTransient<SignInCompleter>();
         services.AddRedirectAllowList();
         services.AddGatewayForwarding(builder.Configuration);
+        services.AddUserWebhook();
         services.AddHealthChecks().AddCheck<SessionApiHealthCheck>("sessionapi", tags: ["ready"]);
         return builder;
     }

@@ -4,6 +4,7 @@ using Proxy.Edge;
 using Proxy.Forwarding;
 using Proxy.Realtime;
 using Proxy.Security;
+using Proxy.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,6 +19,7 @@ app.MapDefaultEndpoints();
 app.MapRealtimeRelay();
 app.MapAuthInterception();
 app.MapEdgeEndpoints();
+app.MapUserWebhook();
 app.MapFormEndpoints();
 app.MapGatewayForwarding();
 

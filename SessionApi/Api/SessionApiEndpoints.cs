@@ -42,6 +42,14 @@ public static class SessionApiEndpoints
             Results.Json(new RevokeSessionsResponse(await sessions.RevokeUserAsync(userId, reason ?? "user removed", ct)),
                 SessionApiJsonContext.Default.RevokeSessionsResponse));
 
+        api.MapPost("/users/{userId}/changed", async (string userId, UserChangedRequest request, UserChanges changes, CancellationToken ct) =>
+            Results.Json(await changes.ApplyAsync(userId, request, ct), UserChangeJsonContext.Default.UserChangedResponse));
+
+        api.MapPost("/nonces", async (NonceRequest request, NonceRegistry nonces, CancellationToken ct) =>
+            await nonces.TryRecordAsync(request, ct)
+                ? Results.Json(new NonceResponse(true), UserChangeJsonContext.Default.NonceResponse, statusCode: 201)
+                : Results.Problem(statusCode: 409, title: "Already seen", detail: "This id was recorded before (a replay)."));
+
         api.MapPost("/rate-limit", async (RateLimitRequest request, RateLimiter limiter, CancellationToken ct) =>
             Results.Json(await limiter.HitAsync(request, ct), SessionApiJsonContext.Default.RateLimitResponse));
 

@@ -12,6 +12,8 @@ public static class SessionsRegistration
         builder.Services.AddSingleton<GoTrueSessionRefresher>();
         builder.Services.AddSingleton<SessionService>();
         builder.Services.AddSingleton<RateLimiter>();
+        builder.Services.AddSingleton<NonceRegistry>();
+        builder.Services.AddSingleton<UserChanges>();
         return builder;
     }
 }

@@ -12,6 +12,12 @@ public sealed record GatewayStackOptions
     /// <summary>Start SampleWeb too (browser tests need it; API tests do not).</summary>
     public bool WithSampleWeb { get; init; } = true;
 
+    /// <summary>
+    /// "whsec_…": the Proxy accepts the user webhook with it, and the database's auth.users trigger is pointed at
+    /// that Proxy (private.gateway_webhook) so user changes reach live sessions.
+    /// </summary>
+    public string? UserWebhookSecret { get; init; }
+
     /// <summary>Extra settings per service, e.g. ["Proxy"] = { ["Gateway:RateLimits:Enabled"] = "true" }.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Extra { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string?>>();
@@ -109,8 +115,17 @@ public sealed class GatewayStack : IAsyncLifetime
             // Without SampleWeb, page routes point at a closed port (502), which API tests never touch.
             ["Gateway:SampleWebUrl"] = SampleWeb?.Url.ToString().TrimEnd('/') ?? $"http://127.0.0.1:{FreePort.Next()}",
             ["Gateway:PublicOrigins:0"] = publicOrigin,
+            ["Gateway:UserWebhook:Secret"] = Options.UserWebhookSecret,
         });
         Proxy = await ServiceProcess.StartAsync("proxy", "Proxy", _proxySettings, proxyPort);
+        if (Options.UserWebhookSecret is { } secret)
+        {
+            await using var database = Npgsql.NpgsqlDataSource.Create(DatabaseConnectionString);
+            await using var configure = database.CreateCommand("insert into private.gateway_webhook (url, secret) values ($1, $2)");
+            configure.Parameters.Add(new() { Value = publicOrigin + "/edge/v1/hooks/user" });
+            configure.Parameters.Add(new() { Value = secret });
+            await configure.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>A second Proxy instance sharing the same SessionApi (its own origin is also trusted).</summary>

@@ -6,12 +6,12 @@ namespace EndToEnd.Tests.StandIn;
 public sealed class SchemaFileTests
 {
     [Fact]
-    public void Schema_sql_and_the_cli_migration_are_identical()
+    public void Schema_sql_is_the_cli_migrations_in_order()
     {
-        var migrations = Directory.GetFiles(Path.Combine(RepoPaths.Root, "supabase", "migrations"), "*.sql");
-        var init = Assert.Single(migrations, m => Path.GetFileName(m).EndsWith("_init.sql", StringComparison.Ordinal));
-        Assert.Matches(@"^\d{14}_init\.sql$", Path.GetFileName(init));
-        Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema.sql")), File.ReadAllText(init));
+        var migrations = Directory.GetFiles(Path.Combine(RepoPaths.Root, "supabase", "migrations"), "*.sql").Order(StringComparer.Ordinal).ToList();
+        Assert.Matches(@"^\d{14}_init\.sql$", Path.GetFileName(migrations[0]));
+        Assert.All(migrations, m => Assert.Matches(@"^\d{14}_[a-z_]+\.sql$", Path.GetFileName(m)));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema.sql")), string.Concat(migrations.Select(File.ReadAllText)));
     }
 
     [Fact]

@@ -57,6 +57,11 @@ public sealed class FakeSessionApi : IAsyncDisposable
 
     public ConcurrentQueue<RevokeSessionsRequest> Revoked { get; } = new();
 
+    /// <summary>POST /internal/v1/users/{id}/changed calls (the user webhook), in order.</summary>
+    public ConcurrentQueue<(string UserId, UserChangedRequest Request)> UserChanges { get; } = new();
+
+    private readonly ConcurrentDictionary<string, byte> _nonces = new();
+
     public ConcurrentQueue<string> MintedTokens { get; } = new();
 
     public static async Task<FakeSessionApi> StartAsync()
@@ -185,6 +190,13 @@ public sealed class FakeSessionApi : IAsyncDisposable
             }
             await PublishAsync(new SessionEvent("revoked", current.UserId, ids, "signed out"));
             return Results.Json(new RevokeSessionsResponse(ids), json.RevokeSessionsResponse);
+        });
+        app.MapPost("/internal/v1/nonces", (NonceRequest request) =>
+            _nonces.TryAdd($"{request.Scope}:{request.Id}", 0) ? Results.Json(new NonceResponse(true), statusCode: 201) : Results.StatusCode(409));
+        app.MapPost("/internal/v1/users/{userId}/changed", (string userId, UserChangedRequest request) =>
+        {
+            UserChanges.Enqueue((userId, request));
+            return Results.Json(new UserChangedResponse(request.Change, []));
         });
         app.MapPost("/internal/v1/rate-limit", (RateLimitRequest request) =>
         {

@@ -29,7 +29,8 @@ public sealed class StandInDatabase : IAsyncDisposable
     public async Task InitializeAsync(string schemaPath, CancellationToken ct)
     {
         await using var connection = await Admin.OpenConnectionAsync(ct);
-        await ExecuteAsync(connection, await ReadAuthSchemaAsync(ct), ct);
+        await ExecuteAsync(connection, await ReadResourceAsync("auth-schema.sql", ct), ct);
+        await ExecuteAsync(connection, await ReadResourceAsync("pg-net-shim.sql", ct), ct);
         await ExecuteAsync(connection, $"alter role authenticator with login password '{AuthenticatorPassword}'", ct);
         await ExecuteAsync(connection, await File.ReadAllTextAsync(schemaPath, ct), ct);
     }
@@ -46,10 +47,10 @@ public sealed class StandInDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<string> ReadAuthSchemaAsync(CancellationToken ct)
+    private static async Task<string> ReadResourceAsync(string name, CancellationToken ct)
     {
-        await using var stream = typeof(StandInDatabase).Assembly.GetManifestResourceStream("SupabaseStandIn.Database.auth-schema.sql")
-            ?? throw new InvalidOperationException("Embedded auth-schema.sql is missing.");
+        await using var stream = typeof(StandInDatabase).Assembly.GetManifestResourceStream("SupabaseStandIn.Database." + name)
+            ?? throw new InvalidOperationException($"Embedded {name} is missing.");
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync(ct);
     }

@@ -21,6 +21,8 @@ public static class StandInDatabaseExtensions
             Console.WriteLine($"Started PostgreSQL for the stand-in: {connectionString}");
         }
         builder.Services.AddSingleton(new StandInDatabase(connectionString));
+        builder.Services.AddHttpClient(nameof(PgNetWorker));
+        builder.Services.AddHostedService<PgNetWorker>();
     }
 
     /// <summary>Creates the auth schema, applies schema.sql and seeds the demo users before the first request.</summary>

@@ -47,6 +47,8 @@ public static class GoTrueEndpoints
         auth.MapGet("/verify", EmailEndpoints.VerifyGetAsync);
         auth.MapGet("/authorize", OAuthEndpoints.AuthorizeAsync);
         auth.MapMethods("/callback", ["GET", "POST"], OAuthEndpoints.CallbackAsync);
+        auth.MapPut("/admin/users/{id}", AdminUserEndpoints.UpdateAsync);
+        auth.MapDelete("/admin/users/{id}", AdminUserEndpoints.DeleteAsync);
         auth.MapFallback((HttpContext context) => GoTrueErrors.Error(context, 404, "not_found", "Not found (this route is not part of the GoTrue stand-in)"));
 
         var provider = endpoints.MapGroup("/__standin/oauth");

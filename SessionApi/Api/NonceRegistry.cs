@@ -1,0 +1,23 @@
+using Gateway.Contracts;
+using SessionApi.Redis;
+using SessionApi.Sessions;
+
+namespace SessionApi.Api;
+
+/// <summary>One-time ids (webhook replay protection) shared by every Proxy instance: SET NX with a TTL in Redis.</summary>
+public sealed class NonceRegistry(IRedisClient redis)
+{
+    private const int MaxTtlSeconds = 24 * 3600;
+
+    /// <summary>True the first time an id is recorded within its TTL; false for a replay.</summary>
+    public async Task<bool> TryRecordAsync(NonceRequest request, CancellationToken ct)
+    {
+        if (request is null || string.IsNullOrEmpty(request.Scope) || request.Scope.Length > 64 || string.IsNullOrEmpty(request.Id)
+            || request.Id.Length > 256 || request.TtlSeconds is <= 0 or > MaxTtlSeconds)
+        {
+            throw new InvalidSessionRequestException($"scope (≤ 64 chars), id (≤ 256 chars) and ttlSeconds (1-{MaxTtlSeconds}) are required.");
+        }
+        var reply = await redis.ExecuteAsync("SET", [$"gw:nonce:{request.Scope}:{request.Id}", "1", "NX", "EX", (long)request.TtlSeconds], ct);
+        return !reply.IsNull;
+    }
+}

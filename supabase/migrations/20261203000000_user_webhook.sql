@@ -1,0 +1,79 @@
+
+-- User changes reach live sessions: after a row of auth.users changes, pg_net posts the Database-Webhooks body
+-- {type, table, schema, record, old_record} to the gateway's /edge/v1/hooks/user, signed Standard-Webhooks style
+-- (webhook-id, webhook-timestamp, webhook-signature = v1,base64(HMAC-SHA256(secret, "id.timestamp.body"))).
+-- Configure it once per project (the URL must be reachable from the database; locally that is
+-- http://host.docker.internal:5080), with the same secret as the Proxy's Gateway:UserWebhook:Secret:
+--   insert into private.gateway_webhook (url, secret) values ('https://app.example.com/edge/v1/hooks/user', 'whsec_...')
+--   on conflict (id) do update set url = excluded.url, secret = excluded.secret;
+-- Without a row, or where pg_net is not installed, user changes are not sent and nothing fails.
+do $$
+begin
+  if exists (select 1 from pg_available_extensions where name = 'pg_net') then
+    create extension if not exists pg_net;
+  end if;
+end $$;
+
+create schema if not exists private;
+revoke all on schema private from public;
+create table if not exists private.gateway_webhook (
+  id boolean primary key default true check (id),  -- one row
+  url text not null check (url ~ '^https?://'),
+  secret text not null check (secret ~ '^whsec_[A-Za-z0-9+/]+={0,2}$')
+);
+alter table private.gateway_webhook enable row level security;
+revoke all on private.gateway_webhook from public;
+do $$
+begin
+  -- The API roles exist on every Supabase project; the secret must never be readable through PostgREST.
+  execute 'revoke all on schema private from anon, authenticated, service_role';
+  execute 'revoke all on private.gateway_webhook from anon, authenticated, service_role';
+exception when undefined_object then null;
+end $$;
+
+create or replace function private.notify_gateway_of_user_change() returns trigger
+language plpgsql security definer set search_path = extensions, public, pg_temp as $$
+declare
+  hook private.gateway_webhook;
+  hidden constant text[] := array['encrypted_password', 'confirmation_token', 'recovery_token', 'email_change_token_new',
+    'email_change_token_current', 'phone_change_token', 'reauthentication_token'];
+  ignored constant text[] := array['last_sign_in_at', 'updated_at', 'confirmation_sent_at', 'recovery_sent_at',
+    'email_change_sent_at', 'phone_change_sent_at', 'reauthentication_sent_at'];
+  message_id text := gen_random_uuid()::text;
+  sent_at text := floor(extract(epoch from clock_timestamp()))::bigint::text;
+  body jsonb;
+begin
+  -- Sign-ins and token refreshes touch timestamps only: nothing a live session shows changes.
+  if tg_op = 'UPDATE' and (to_jsonb(new) - hidden - ignored) = (to_jsonb(old) - hidden - ignored) then
+    return null;
+  end if;
+  select * into hook from private.gateway_webhook limit 1;
+  if hook.url is null or to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is null then
+    return null;
+  end if;
+  body := jsonb_build_object('type', tg_op, 'table', tg_table_name, 'schema', tg_table_schema,
+    'record', case when tg_op = 'DELETE' then null else to_jsonb(new) - hidden end,
+    'old_record', case when tg_op = 'INSERT' then null else to_jsonb(old) - hidden end);
+  begin
+    -- pg_net sends body::text; that exact text is what is signed.
+    perform net.http_post(
+      url := hook.url,
+      body := body,
+      headers := jsonb_build_object(
+        'Content-Type', 'application/json',
+        'webhook-id', message_id,
+        'webhook-timestamp', sent_at,
+        'webhook-signature', 'v1,' || encode(hmac(convert_to(message_id || '.' || sent_at || '.' || body::text, 'UTF8'),
+          decode(substr(hook.secret, 7), 'base64'), 'sha256'), 'base64')),
+      timeout_milliseconds := 5000);
+  exception when others then
+    -- A user change must never fail because the gateway cannot be told about it.
+    raise warning 'gateway user webhook not queued: %', sqlerrm;
+  end;
+  return null;
+end $$;
+revoke all on function private.notify_gateway_of_user_change() from public;
+
+drop trigger if exists gateway_user_changed on auth.users;
+create trigger gateway_user_changed after insert or update or delete on auth.users
+  for each row execute function private.notify_gateway_of_user_change();
