@@ -8,10 +8,12 @@ var builder = DistributedApplication.CreateBuilder(args);
 var supabase = builder.AddSupabaseProject();
 var secrets = builder.AddGatewaySecrets();
 
-// Sessions must survive restarts: a named data volume plus an RDB snapshot every 5 s whenever a key changed.
+// Sessions must survive restarts and kills: a named data volume, an RDB snapshot every 5 s whenever a key changed,
+// and the append-only file fsynced on every write (as in the test fixture), so no confirmed sign-in is lost.
 var redis = builder.AddRedis("redis")
     .WithDataVolume()
-    .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1);
+    .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1)
+    .WithAppendOnlyPersistence();
 
 var sessionApi = builder.AddGatewayService<Projects.SessionApi>("sessionapi")
     .WithReference(redis)

@@ -186,8 +186,8 @@ public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
                 await AuthenticatedUntilAnsweredAsync(http, user, r);
             }
         });
-        // Fewer users than the trigger (cannot happen unless sign-ins failed): run the fault anyway so it is not skipped.
-        faultTask.TrySetResult(Task.Run(fault));
+        // The fault must have hit while users were still signing in and making requests.
+        Assert.True(faultTask.Task.IsCompleted, $"only {_signedIn} of {users} users signed in; the fault never ran");
         await await faultTask.Task;
 
         // Every session that was handed out must still work after the fault.
