@@ -15,10 +15,12 @@ var userWebhookSecret = (builder.ExecutionContext.IsRunMode
         : builder.AddParameter("gateway-user-webhook-secret", secret: true))
     .WithDescription("whsec_<base64 of 32 random bytes>: the same value as the secret in the database's private.gateway_webhook row.");
 
-// Sessions must survive restarts: a named data volume plus an RDB snapshot every 5 s whenever a key changed.
+// Sessions must survive restarts and kills: a named data volume, an RDB snapshot every 5 s whenever a key changed,
+// and the append-only file fsynced on every write (as in the test fixture), so no confirmed sign-in is lost.
 var redis = builder.AddRedis("redis")
     .WithDataVolume()
-    .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1);
+    .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1)
+    .WithAppendOnlyPersistence();
 
 var sessionApi = builder.AddGatewayService<Projects.SessionApi>("sessionapi")
     .WithReference(redis)

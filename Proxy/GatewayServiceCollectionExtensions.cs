@@ -32,7 +32,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService<SessionEventsSubscriber>();
         services.AddSingleton<PlaceholderTokens>();
         services.AddTransient<SignInRateLimiter>();
-        services.AddHttpClient<GoTrueForwarder>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
+        services.AddHttpClient<GoTrueForwarder>(client => GoTrueForwarder.Configure(client, builder.Configuration)).ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
         services.AddRedirectAllowList();
         services.AddGatewayForwarding(builder.Configuration);

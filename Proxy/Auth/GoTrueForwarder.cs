@@ -11,6 +11,11 @@ public sealed record GoTrueResponse(int Status, byte[] Body, string? ContentType
 /// <summary>Calls GoTrue (through the Supabase API gateway) with the project key and the client's IP.</summary>
 public sealed class GoTrueForwarder(HttpClient http, IOptions<SupabaseUpstreamOptions> supabase)
 {
+    /// <summary>Gateway:UpstreamTimeoutSeconds, the same limit YARP applies on the other /supabase routes; callers
+    /// map the resulting cancellation to 504 and connection failures to 502 (GoTrue's error format).</summary>
+    public static void Configure(HttpClient client, IConfiguration configuration) =>
+        client.Timeout = Forwarding.UpstreamErrorResponses.Timeout(configuration);
+
     private static readonly string[] PassThroughResponseHeaders = [GatewayErrors.ApiVersionHeader, "x-sb-error-code", "Retry-After"];
 
     public async Task<GoTrueResponse> SendAsync(HttpContext context, string pathAndQuery, byte[]? body, string? bearer, CancellationToken ct)

@@ -4,6 +4,7 @@ using Proxy.Errors;
 using Proxy.Options;
 using Proxy.Sessions;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms;
 
@@ -27,6 +28,8 @@ public static class GatewayForwarding
         // Invalid URLs are reported by options validation at startup (naming the setting); never throw here.
         var sampleWeb = Uri.TryCreate(sampleWebUrl, UriKind.Absolute, out var web) ? ServiceEndpointResolver.Resolve(configuration, web).ToString() : "http://invalid";
         var supabase = Uri.TryCreate(supabaseUrl, UriKind.Absolute, out var url) ? ServiceEndpointResolver.Resolve(configuration, url).ToString() : "http://invalid";
+        // An upstream that accepts the connection but never answers gets 504 after this, not a hung browser.
+        var forwarding = new ForwarderRequestConfig { ActivityTimeout = UpstreamErrorResponses.Timeout(configuration) };
 
         services.AddReverseProxy()
             .LoadFromMemory(
@@ -35,8 +38,8 @@ public static class GatewayForwarding
                     new RouteConfig { RouteId = SampleWebRoute, ClusterId = SampleWebRoute, Order = 1000, Match = new RouteMatch { Path = "/{**rest}" } },
                 ],
                 [
-                    new ClusterConfig { ClusterId = SupabaseRoute, Destinations = new Dictionary<string, DestinationConfig> { ["supabase"] = new() { Address = supabase } } },
-                    new ClusterConfig { ClusterId = SampleWebRoute, Destinations = new Dictionary<string, DestinationConfig> { ["sampleweb"] = new() { Address = sampleWeb } } },
+                    new ClusterConfig { ClusterId = SupabaseRoute, HttpRequest = forwarding, Destinations = new Dictionary<string, DestinationConfig> { ["supabase"] = new() { Address = supabase } } },
+                    new ClusterConfig { ClusterId = SampleWebRoute, HttpRequest = forwarding, Destinations = new Dictionary<string, DestinationConfig> { ["sampleweb"] = new() { Address = sampleWeb } } },
                 ])
             .AddTransforms(context =>
             {
@@ -56,7 +59,11 @@ public static class GatewayForwarding
 
     public static IEndpointRouteBuilder MapGatewayForwarding(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapReverseProxy(pipeline => pipeline.Use(LookupSessionAsync));
+        endpoints.MapReverseProxy(pipeline =>
+        {
+            pipeline.Use(UpstreamErrorResponses.RewriteAsync);
+            pipeline.Use(LookupSessionAsync);
+        });
         return endpoints;
     }
 

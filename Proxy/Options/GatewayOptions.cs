@@ -30,6 +30,10 @@ public sealed class GatewayOptions
     [Range(100, 10_000_000, ErrorMessage = "Setting 'Gateway:SessionCacheSize' must be between 100 and 10000000.")]
     public int SessionCacheSize { get; set; } = 100_000;
 
+    /// <summary>Seconds to wait for Supabase or SampleWeb before answering 504 upstream_timeout.</summary>
+    [Range(1, 3600, ErrorMessage = "Setting 'Gateway:UpstreamTimeoutSeconds' must be between 1 and 3600.")]
+    public int UpstreamTimeoutSeconds { get; set; } = Forwarding.UpstreamErrorResponses.DefaultTimeoutSeconds;
+
     /// <summary>Gateway:RateLimits — sign-in attempts per client IP, counted in Redis across Proxy instances.</summary>
     public SignInRateLimitOptions RateLimits { get; set; } = new();
 

@@ -66,7 +66,7 @@ public sealed class SessionApiClient
         }
         using (response)
         {
-            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+            if (MeansNoSuchSession(response))
             {
                 return null;
             }
@@ -74,7 +74,25 @@ public sealed class SessionApiClient
             {
                 throw new SessionApiUnavailableException($"The session service answered {(int)response.StatusCode}.");
             }
-            return await response.Content.ReadFromJsonAsync(type, ct);
+            try
+            {
+                return await response.Content.ReadFromJsonAsync(type, ct)
+                    ?? throw new SessionApiUnavailableException("The session service answered with an empty body.");
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or HttpRequestException or IOException
+                || (e is TaskCanceledException && !ct.IsCancellationRequested))
+            {
+                throw new SessionApiUnavailableException("The session service sent an unreadable answer: " + e.Message, e);
+            }
         }
     }
+
+    /// <summary>
+    /// Only the SessionApi's own RFC 7807 answer says "no such session" (404: unknown, expired, revoked; 400: the
+    /// cookie is malformed). A bare 404 or 400 comes from something else (a wrong URL, a load balancer, another
+    /// app on the port) and says nothing about the session: treating it as "ended" would clear a live cookie.
+    /// </summary>
+    public static bool MeansNoSuchSession(HttpResponseMessage response) =>
+        response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest
+        && string.Equals(response.Content.Headers.ContentType?.MediaType, "application/problem+json", StringComparison.OrdinalIgnoreCase);
 }

@@ -11,7 +11,9 @@ namespace SessionApi.Events;
 /// out in-process to the Proxies subscribed to GET /internal/v1/events.
 /// A heartbeat travels the same channel every second. When it stops arriving (Redis down, subscription lost) the
 /// hub is not live: open streams are ended and new ones refused, so Proxies stop trusting their caches instead of
-/// missing revocations silently.
+/// missing revocations silently. When the pub/sub connection drops, streams end at once (a revocation published
+/// in the gap would otherwise be lost while heartbeats still look fresh), and the hub stays not live until one of
+/// its own heartbeats, published after the drop, has come back through the restored subscription.
 /// </summary>
 public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub> logger) : BackgroundService
 {
@@ -19,8 +21,10 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
     private const string HeartbeatKind = "heartbeat";
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(3.5);
-    private static readonly byte[] Heartbeat =
-        JsonSerializer.SerializeToUtf8Bytes(new SessionEvent(HeartbeatKind, null, [], null), SessionApiJsonContext.Default.SessionEvent);
+    // Heartbeats carry "<instance>:<sequence>" in Reason: only our own, newer than the last drop, prove the path works.
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private long _heartbeatsPublished;
+    private long _acceptHeartbeatsAfter;
 
     private readonly List<Channel<SessionEvent>> _subscribers = [];
     private readonly TaskCompletionSource _firstHeartbeat = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,6 +66,8 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        redis.SubscriptionLost += OnSubscriptionLost;
+        using var unhook = stoppingToken.Register(() => redis.SubscriptionLost -= OnSubscriptionLost);
         await using var subscription = await redis.SubscribeAsync(Channel, OnMessage, stoppingToken);
         using var timer = new PeriodicTimer(HeartbeatInterval);
         Task publishing = Task.CompletedTask;
@@ -84,7 +90,9 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
     {
         try
         {
-            await redis.PublishAsync(Channel, Heartbeat, ct);
+            var sequence = Interlocked.Increment(ref _heartbeatsPublished);
+            var heartbeat = new SessionEvent(HeartbeatKind, null, [], $"{_instance}:{sequence}");
+            await redis.PublishAsync(Channel, JsonSerializer.SerializeToUtf8Bytes(heartbeat, SessionApiJsonContext.Default.SessionEvent), ct);
         }
         catch (Exception e) when (e is RedisConnectionException or RedisServerException or OperationCanceledException)
         {
@@ -95,6 +103,23 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        EndAllStreams();
+    }
+
+    private bool IsOwnFreshHeartbeat(string? stamp)
+    {
+        var separator = stamp?.IndexOf(':') ?? -1;
+        return separator > 0
+            && stamp!.AsSpan(0, separator).SequenceEqual(_instance)
+            && long.TryParse(stamp.AsSpan(separator + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence)
+            && sequence > Interlocked.Read(ref _acceptHeartbeatsAfter);
+    }
+
+    /// <summary>Not live until a heartbeat published from now on comes back; streams end first so Proxies drop their caches.</summary>
+    private void OnSubscriptionLost()
+    {
+        Interlocked.Exchange(ref _acceptHeartbeatsAfter, Interlocked.Read(ref _heartbeatsPublished));
+        Interlocked.Exchange(ref _lastHeartbeat, 0);
         EndAllStreams();
     }
 
@@ -142,8 +167,11 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
         }
         if (sessionEvent.Kind == HeartbeatKind)
         {
-            Interlocked.Exchange(ref _lastHeartbeat, Stopwatch.GetTimestamp());
-            _firstHeartbeat.TrySetResult();
+            if (IsOwnFreshHeartbeat(sessionEvent.Reason))
+            {
+                Interlocked.Exchange(ref _lastHeartbeat, Stopwatch.GetTimestamp());
+                _firstHeartbeat.TrySetResult();
+            }
             return ValueTask.CompletedTask;
         }
         Channel<SessionEvent>[] all;

@@ -21,6 +21,13 @@ public static class SessionEventStream
             return;
         }
         var reader = hub.Subscribe(ct);
+        if (!hub.IsLive)
+        {
+            // The subscription dropped between the wait and Subscribe: this stream may already have missed an event.
+            await Results.Problem(statusCode: 503, title: "Session store unavailable",
+                detail: "Session events are not flowing through Redis right now; retry shortly.").ExecuteAsync(context);
+            return;
+        }
         context.Response.Headers.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-store";
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();

@@ -18,6 +18,10 @@ public interface IRedisClient : IAsyncDisposable
     /// <summary>Subscribes (on a dedicated connection, re-subscribed after reconnects). Dispose to unsubscribe.</summary>
     Task<IAsyncDisposable> SubscribeAsync(string channel, Func<ReadOnlyMemory<byte>, ValueTask> onMessage, CancellationToken cancellationToken = default);
 
+    /// <summary>Raised when the pub/sub connection is lost. Redis does not buffer pub/sub, so anything published
+    /// until the subscriptions are restored is gone: listeners must stop relying on having heard everything.</summary>
+    event Action? SubscriptionLost;
+
     /// <summary>True while the command connection is up (used by the readiness health check).</summary>
     bool IsConnected { get; }
 }

@@ -50,6 +50,8 @@ public sealed class RedisClient : IRedisClient
 
     public bool IsConnected => _commands is { IsHealthy: true };
 
+    public event Action? SubscriptionLost;
+
     public RedisConnectionOptions Options => _options;
 
     /// <summary>Connects the command connection. Fails with <see cref="RedisConnectionException"/> when that is not possible,
@@ -195,6 +197,14 @@ public sealed class RedisClient : IRedisClient
         {
             _logger.LogWarning("Lost the Redis pub/sub connection to {Endpoint}: {Reason}", connection.Endpoint, e.Message);
             RequestRepair();
+            try
+            {
+                SubscriptionLost?.Invoke();
+            }
+            catch (Exception handlerError)
+            {
+                _logger.LogError(handlerError, "A SubscriptionLost handler failed");
+            }
         };
         try
         {
