@@ -30,7 +30,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ISessionCache>(sp => sp.GetRequiredService<SessionCache>());
         services.AddHostedService<SessionEventsSubscriber>();
         services.AddSingleton<PlaceholderTokens>();
-        services.AddTransient<SignInRateLimiter>();
         services.AddHttpClient<GoTrueForwarder>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
         services.AddGatewayForwarding(builder.Configuration);

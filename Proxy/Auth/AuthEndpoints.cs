@@ -43,24 +43,17 @@ public static class AuthEndpoints
         var services = context.RequestServices;
         var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var ct = context.RequestAborted;
-        var body = await ReadBodyAsync(context, options.MaxAuthBodyBytes);
+        var limits = options.Limits;
+        var body = await ReadBodyAsync(context, limits.MaxAuthBodyBytes);
         if (body is null)
         {
-            await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {options.MaxAuthBodyBytes} bytes.");
+            await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {limits.MaxAuthBodyBytes} bytes.");
             return;
         }
-        try
+        // Rate limits were applied by RateLimitMiddleware. A body GoTrue could not parse never leaves the Proxy.
+        if (!IsJsonWithin(body, limits.MaxJsonDepth))
         {
-            if (await services.GetRequiredService<SignInRateLimiter>().RetryAfterAsync(context, ct) is { } retryAfter)
-            {
-                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await AuthErrors.WriteAsync(context, 429, "over_request_rate_limit", "Request rate limit reached");
-                return;
-            }
-        }
-        catch (SessionApiUnavailableException)
-        {
-            await AuthErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            await AuthErrors.WriteAsync(context, 400, "bad_json", "Could not parse request body as JSON (malformed, or nested deeper than allowed).");
             return;
         }
         GoTrueResponse answer;
@@ -200,6 +193,20 @@ public static class AuthEndpoints
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>One JSON object within the depth limit (GoTrue's sign-in bodies are flat objects).</summary>
+    internal static bool IsJsonWithin(byte[] body, int maxDepth)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body, new System.Text.Json.JsonDocumentOptions { MaxDepth = maxDepth });
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool LooksLikeJson(byte[] body)

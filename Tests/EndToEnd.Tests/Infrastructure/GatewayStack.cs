@@ -109,6 +109,8 @@ public sealed class GatewayStack : IAsyncLifetime
             // Without SampleWeb, page routes point at a closed port (502), which API tests never touch.
             ["Gateway:SampleWebUrl"] = SampleWeb?.Url.ToString().TrimEnd('/') ?? $"http://127.0.0.1:{FreePort.Next()}",
             ["Gateway:PublicOrigins:0"] = publicOrigin,
+            // Off unless a test turns it on (Extra): the suites sign in far more often than a person would.
+            ["Gateway:RateLimits:Enabled"] = "false",
         });
         Proxy = await ServiceProcess.StartAsync("proxy", "Proxy", _proxySettings, proxyPort);
     }
