@@ -17,6 +17,9 @@ public sealed class SecurityHeaders(RequestDelegate next)
             var context = (HttpContext)state;
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
+            // What the upstreams run is nobody's business (Kestrel's own Server header is off, see KestrelLimits).
+            headers.Remove("Server");
+            headers.Remove("X-Powered-By");
             if (!headers.ContainsKey("Referrer-Policy"))
             {
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
