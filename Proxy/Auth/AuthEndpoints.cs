@@ -88,9 +88,10 @@ public static class AuthEndpoints
             await context.Response.WriteAsJsonAsync(placeholder, ct);
             return;
         }
-        if (answer.Status == 200 && !LooksLikeJson(answer.Body))
+        // Not JSON (an HTML error page, a truncated body) or tokens we could not take over: never relayed as is.
+        if (!LooksLikeJson(answer.Body) || Forwarding.SessionLeakGuard.HoldsSession(answer.Body))
         {
-            await AuthErrors.WriteAsync(context, 502, "upstream_invalid_response", "Supabase Auth sent a response that is not JSON.");
+            await AuthErrors.WriteAsync(context, 502, "upstream_invalid_response", "Supabase Auth sent a response the gateway cannot use.");
             return;
         }
         // Errors and session-less answers (signup awaiting confirmation) pass through in GoTrue's own format.
