@@ -199,6 +199,11 @@ public static class AuthEndpoints
     /// <summary>One JSON object within the depth limit (GoTrue's sign-in bodies are flat objects).</summary>
     internal static bool IsJsonWithin(byte[] body, int maxDepth)
     {
+        // The reader does not check UTF-8 inside strings it is not asked to decode; GoTrue would choke on it.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return false;
+        }
         try
         {
             using var document = System.Text.Json.JsonDocument.Parse(body, new System.Text.Json.JsonDocumentOptions { MaxDepth = maxDepth });

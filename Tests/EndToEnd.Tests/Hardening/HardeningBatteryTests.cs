@@ -77,7 +77,7 @@ public sealed partial class HardeningBatteryTests(GatewayStack stack, ITestOutpu
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
 
             using var standIn = new HttpClient { BaseAddress = stack.StandInUrl };
-            var seen = await standIn.GetFromJsonAsync<JsonArray>($"/__standin/realtime/tokens?topic={topic}");
+            var seen = (await standIn.GetFromJsonAsync<JsonObject>($"/__standin/realtime/tokens?topic={topic}"))!["tokens"]!.AsArray();
             Assert.NotEmpty(seen!);
             Assert.DoesNotContain(seen!, e => e?["token"]?.GetValue<string>() == forged);
             output.WriteLine($"{kind} (cookie: {withCookie}): Realtime saw {string.Join(", ", seen!.Select(e => e?["role"]?.ToString() ?? "?"))}");

@@ -108,6 +108,29 @@ public sealed class RequestLimitsTests(ProxyHarness proxy) : IClassFixture<Proxy
         Assert.Empty(proxy.Supabase.RequestsTo("/auth/v1/otp"));
     }
 
+    [Fact]
+    public async Task AnOversizedChunkedSignInBodyIs413NotA500()
+    {
+        using var request = proxy.Request(HttpMethod.Post, "/supabase/auth/v1/signup");
+        // A stream of unknown length goes out chunked: no Content-Length to refuse up front.
+        request.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"email\":\"" + new string('x', 2 * 1024 * 1024) + "\"}")));
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await proxy.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("request_entity_too_large", await ErrorCodeAsync(response));
+    }
+
+    [Fact]
+    public async Task InvalidUtf8InASignInBodyIs400BadJson()
+    {
+        using var request = proxy.Request(HttpMethod.Post, "/supabase/auth/v1/token?grant_type=password");
+        request.Content = new ByteArrayContent([.. "{\"email\":\""u8, 0xFF, 0xFE, .. "\",\"password\":\"right\"}"u8]);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await proxy.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("bad_json", await ErrorCodeAsync(response));
+    }
+
     private static async Task<string> ErrorCodeAsync(HttpResponseMessage response)
     {
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
