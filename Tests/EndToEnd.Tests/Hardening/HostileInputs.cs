@@ -94,7 +94,7 @@ public static class HostileInputs
         new("bearer-browser-sent-with-cookie", 200, i => Get("/supabase/rest/v1/notes?select=*", SessionCookie(i.Cookie), Bearer(HostileTokens.AlgNone())), UpstreamMustNotSee: _ => "eyJhbGciOiJub25l"),
         new("bearer-basic-scheme", 200, _ => Get("/supabase/rest/v1/posts?select=*", H("Authorization", "Basic YWRtaW46YWRtaW4=")), UpstreamMustNotSee: _ => "Basic"),
         new("bearer-alg-none-on-auth-user", 403, _ => Get("/supabase/auth/v1/user", Bearer(HostileTokens.AlgNone())), UpstreamMustNotSee: _ => "eyJhbGciOiJub25l"),
-        new("bearer-alg-none-on-rest-write", 401, _ => Send("POST", "/supabase/rest/v1/notes", """{"body":"as service_role?"}""", Bearer(HostileTokens.AlgNone())), UpstreamMustNotSee: _ => "eyJhbGciOiJub25l"),
+        new("bearer-alg-none-on-rest-write", 403, _ => Send("POST", "/supabase/rest/v1/notes", """{"body":"as service_role?"}""", Bearer(HostileTokens.AlgNone())), UpstreamMustNotSee: _ => "eyJhbGciOiJub25l"),
         new("bearer-real-secret-on-logout", 204, i => Send("POST", "/supabase/auth/v1/logout", null, Bearer(HostileTokens.RealSecretServiceRole())), UpstreamMustNotSee: _ => "service_role"),
 
         // ---- Identity headers: stripped by the Proxy, not believed by SampleWeb ----
