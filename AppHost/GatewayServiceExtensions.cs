@@ -40,7 +40,8 @@ internal static class GatewayServiceExtensions
         }
         // Azure Container Apps serve an external endpoint over HTTPS on the app's FQDN (plain http is redirected);
         // the binding's own URL would say http://, which is not the origin browsers send.
-        return proxy.WithEnvironment("Gateway__PublicOrigins__0",
-            ReferenceExpression.Create($"https://{endpoint.Property(EndpointProperty.Host)}"));
+        // Their ingress is the only way in and appends X-Forwarded-For/-Proto: the client address and HTTPS (HSTS) come from it.
+        return proxy.WithEnvironment("Gateway__Ingress__TrustForwardedHeaders", "true")
+            .WithEnvironment("Gateway__PublicOrigins__0", ReferenceExpression.Create($"https://{endpoint.Property(EndpointProperty.Host)}"));
     }
 }

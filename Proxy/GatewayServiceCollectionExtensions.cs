@@ -31,7 +31,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ISessionCache>(sp => sp.GetRequiredService<SessionCache>());
         services.AddHostedService<SessionEventsSubscriber>();
         services.AddSingleton<PlaceholderTokens>();
-        services.AddTransient<SignInRateLimiter>();
         services.AddHttpClient<GoTrueForwarder>(client => GoTrueForwarder.Configure(client, builder.Configuration)).ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
         services.AddRedirectAllowList();

@@ -2,6 +2,7 @@ using Proxy;
 using Proxy.Auth;
 using Proxy.Edge;
 using Proxy.Forwarding;
+using Proxy.Hosting;
 using Proxy.Realtime;
 using Proxy.Security;
 using Proxy.Webhooks;
@@ -10,11 +11,14 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddGateway();
+builder.AddGatewayHardening();
 builder.Services.AddRealtimeRelay();
 
 var app = builder.Build();
 
+app.UseGatewayHardening();
 app.UseMiddleware<CsrfMiddleware>();
+app.UseMiddleware<RateLimitMiddleware>();
 app.MapDefaultEndpoints();
 app.MapRealtimeRelay();
 app.MapAuthInterception();

@@ -43,24 +43,17 @@ public static class AuthEndpoints
         var services = context.RequestServices;
         var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var ct = context.RequestAborted;
-        var body = await ReadBodyAsync(context, options.MaxAuthBodyBytes);
+        var limits = options.Limits;
+        var body = await ReadBodyAsync(context, limits.MaxAuthBodyBytes);
         if (body is null)
         {
-            await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {options.MaxAuthBodyBytes} bytes.");
+            await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {limits.MaxAuthBodyBytes} bytes.");
             return;
         }
-        try
+        // Rate limits were applied by RateLimitMiddleware. A body GoTrue could not parse never leaves the Proxy.
+        if (!IsJsonWithin(body, limits.MaxJsonDepth))
         {
-            if (await services.GetRequiredService<SignInRateLimiter>().RetryAfterAsync(context, ct) is { } retryAfter)
-            {
-                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await AuthErrors.WriteAsync(context, 429, "over_request_rate_limit", "Request rate limit reached");
-                return;
-            }
-        }
-        catch (SessionApiUnavailableException)
-        {
-            await AuthErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            await AuthErrors.WriteAsync(context, 400, "bad_json", "Could not parse request body as JSON (malformed, or nested deeper than allowed).");
             return;
         }
         GoTrueResponse answer;
@@ -95,9 +88,10 @@ public static class AuthEndpoints
             await context.Response.WriteAsJsonAsync(placeholder, ct);
             return;
         }
-        if (answer.Status == 200 && !LooksLikeJson(answer.Body))
+        // Not JSON (an HTML error page, a truncated body) or tokens we could not take over: never relayed as is.
+        if (!LooksLikeJson(answer.Body) || Forwarding.SessionLeakGuard.HoldsSession(answer.Body))
         {
-            await AuthErrors.WriteAsync(context, 502, "upstream_invalid_response", "Supabase Auth sent a response that is not JSON.");
+            await AuthErrors.WriteAsync(context, 502, "upstream_invalid_response", "Supabase Auth sent a response the gateway cannot use.");
             return;
         }
         // Errors and session-less answers (signup awaiting confirmation) pass through in GoTrue's own format.
@@ -200,6 +194,25 @@ public static class AuthEndpoints
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>One JSON object within the depth limit (GoTrue's sign-in bodies are flat objects).</summary>
+    internal static bool IsJsonWithin(byte[] body, int maxDepth)
+    {
+        // The reader does not check UTF-8 inside strings it is not asked to decode; GoTrue would choke on it.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return false;
+        }
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body, new System.Text.Json.JsonDocumentOptions { MaxDepth = maxDepth });
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool LooksLikeJson(byte[] body)

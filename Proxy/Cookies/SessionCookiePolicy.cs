@@ -23,14 +23,39 @@ public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
     public string NameFor(HttpRequest request) => UsesHostPrefix(request) ? HostPrefix + _plainName : _plainName;
 
     public bool HasCookie(HttpRequest request) =>
-        request.Cookies.ContainsKey(_plainName) || request.Cookies.ContainsKey(HostPrefix + _plainName);
+        ValuesNamed(request, _plainName).Any() || ValuesNamed(request, HostPrefix + _plainName).Any();
+
+    /// <summary>How many cookies carry this request's cookie name (more than one is refused: which one would count is ambiguous).</summary>
+    public int CountFor(HttpRequest request) => ValuesNamed(request, NameFor(request)).Count();
+
+    /// <summary>
+    /// Raw values of the cookies named exactly <paramref name="name"/> (ordinal; ASP.NET's own parser ignores case and
+    /// percent-decodes, so "SB-SESSION" or "sb-session=a%2Eb" would otherwise count as ours).
+    /// </summary>
+    public static IEnumerable<string> ValuesNamed(HttpRequest request, string name)
+    {
+        foreach (var header in request.Headers.Cookie)
+        {
+            if (string.IsNullOrEmpty(header))
+            {
+                continue;
+            }
+            foreach (var pair in header.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = pair.IndexOf('=');
+                if (equals > 0 && pair.AsSpan(0, equals).Trim().SequenceEqual(name))
+                {
+                    yield return pair[(equals + 1)..].Trim();
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// The raw value (null when absent). On an HTTPS site only the prefixed cookie counts: a plain one could have
     /// been planted by a sibling subdomain or over http. Malformed values are returned too (reported as ended).
     /// </summary>
-    public string? Read(HttpRequest request) =>
-        request.Cookies.TryGetValue(NameFor(request), out var value) ? value : null;
+    public string? Read(HttpRequest request) => ValuesNamed(request, NameFor(request)).FirstOrDefault();
 
     public static bool LooksValid(string value) =>
         value.Length is > 0 and <= MaxValueLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

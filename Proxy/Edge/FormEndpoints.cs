@@ -89,7 +89,7 @@ public static class FormEndpoints
         var services = context.RequestServices;
         try
         {
-            if (await services.GetRequiredService<SignInRateLimiter>().RetryAfterAsync(context, context.RequestAborted) is not null)
+            if (await services.GetRequiredService<GatewayRateLimiter>().RetryAfterAsync(context, Options.RateLimitKind.SignIn, context.RequestAborted) is not null)
             {
                 return Back(formPage, "over_request_rate_limit", returnUrl);
             }

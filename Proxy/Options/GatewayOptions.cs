@@ -23,9 +23,6 @@ public sealed class GatewayOptions
     /// <summary>Renew a cached token when less than this remains (at most 20 % of the token's lifetime).</summary>
     public TimeSpan TokenRenewalMargin { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Largest request body accepted on auth endpoints (GoTrue's own limit is 1 MB).</summary>
-    public int MaxAuthBodyBytes { get; set; } = 1024 * 1024;
-
     /// <summary>Most sessions kept in memory (about 2 KB each: minted token, identity assertion, user object).</summary>
     [Range(100, 10_000_000, ErrorMessage = "Setting 'Gateway:SessionCacheSize' must be between 100 and 10000000.")]
     public int SessionCacheSize { get; set; } = 100_000;
@@ -34,8 +31,14 @@ public sealed class GatewayOptions
     [Range(1, 3600, ErrorMessage = "Setting 'Gateway:UpstreamTimeoutSeconds' must be between 1 and 3600.")]
     public int UpstreamTimeoutSeconds { get; set; } = Forwarding.UpstreamErrorResponses.DefaultTimeoutSeconds;
 
-    /// <summary>Gateway:RateLimits — sign-in attempts per client IP, counted in Redis across Proxy instances.</summary>
-    public SignInRateLimitOptions RateLimits { get; set; } = new();
+    /// <summary>Gateway:RateLimits — per client IP and per session, counted in Redis across Proxy instances.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Gateway:Limits — header, cookie, body and JSON limits.</summary>
+    public RequestLimitOptions Limits { get; set; } = new();
+
+    /// <summary>Gateway:Ingress — whether X-Forwarded-* from the ingress are trusted.</summary>
+    public IngressOptions Ingress { get; set; } = new();
 
     /// <summary>Startup checks that name the setting at fault; returns the first problem or null.</summary>
     public static string? Problem(GatewayOptions o)
@@ -65,9 +68,9 @@ public sealed class GatewayOptions
         {
             return "Setting 'Gateway:CookieName' must be 1-64 letters, digits, '-' or '_' and must not start with '__' (the __Host- prefix is added on HTTPS).";
         }
-        if (o.RateLimits.Enabled && (o.RateLimits.SignInsPerWindow <= 0 || o.RateLimits.WindowSeconds <= 0))
+        if ((o.RateLimits.Problem() ?? o.Limits.Problem()) is { } limits)
         {
-            return "Settings 'Gateway:RateLimits:SignInsPerWindow' and 'Gateway:RateLimits:WindowSeconds' must be positive.";
+            return limits;
         }
         if (o.TokenRenewalMargin <= TimeSpan.Zero)
         {
@@ -78,16 +81,6 @@ public sealed class GatewayOptions
 
     internal static bool IsHttpUrl(string? value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
-}
-
-public sealed class SignInRateLimitOptions
-{
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Sign-in and sign-up attempts (password, PKCE, id_token, signup, verify, forms) per IP and window.</summary>
-    public int SignInsPerWindow { get; set; } = 60;
-
-    public int WindowSeconds { get; set; } = 60;
 }
 
 /// <summary>Supabase:* — the upstream project.</summary>

@@ -116,6 +116,8 @@ public sealed class GatewayStack : IAsyncLifetime
             ["Gateway:SampleWebUrl"] = SampleWeb?.Url.ToString().TrimEnd('/') ?? $"http://127.0.0.1:{FreePort.Next()}",
             ["Gateway:PublicOrigins:0"] = publicOrigin,
             ["Gateway:UserWebhook:Secret"] = Options.UserWebhookSecret,
+            // Off unless a test turns it on (Extra): the suites sign in far more often than a person would.
+            ["Gateway:RateLimits:Enabled"] = "false",
         });
         Proxy = await ServiceProcess.StartAsync("proxy", "Proxy", _proxySettings, proxyPort);
         if (Options.UserWebhookSecret is { } secret)

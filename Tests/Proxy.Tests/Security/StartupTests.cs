@@ -32,7 +32,11 @@ public sealed class StartupTests
     [InlineData("Supabase:Url", "not a url", "Supabase:Url")]
     [InlineData("Supabase:AnonKey", "", "Supabase:AnonKey")]
     [InlineData("Gateway:SampleWebUrl", "not a url", "Gateway:SampleWebUrl")]
-    [InlineData("Gateway:RateLimits:SignInsPerWindow", "0", "Gateway:RateLimits")]
+    [InlineData("Gateway:RateLimits:SignIn:WindowSeconds", "0", "Gateway:RateLimits:SignIn:WindowSeconds")]
+    [InlineData("Gateway:RateLimits:Otp:PerIp", "-1", "Gateway:RateLimits:Otp:PerIp")]
+    [InlineData("Gateway:Limits:MaxHeaderBytes", "100", "Gateway:Limits:MaxHeaderBytes")]
+    [InlineData("Gateway:Limits:MaxJsonDepth", "1", "Gateway:Limits:MaxJsonDepth")]
+    [InlineData("Gateway:Limits:MaxCookieHeaderBytes", "999999999", "Gateway:Limits:MaxCookieHeaderBytes")]
     public async Task BadSettingsStopStartupNamingTheSetting(string key, string? value, string named)
     {
         var settings = Valid();

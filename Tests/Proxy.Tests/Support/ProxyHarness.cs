@@ -48,6 +48,7 @@ public class ProxyHarness : IAsyncLifetime
             ["Gateway:SessionApiKey"] = FakeSessionApi.CallerKey,
             ["Gateway:SampleWebUrl"] = SampleWeb.Url,
             ["Gateway:PublicOrigins:0"] = $"http://127.0.0.1:{port}",
+            ["Gateway:RateLimits:Enabled"] = "false",
         };
         foreach (var (key, value) in ExtraSettings)
         {

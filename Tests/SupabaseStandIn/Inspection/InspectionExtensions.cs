@@ -17,6 +17,7 @@ public static class InspectionExtensions
         services.TryAddSingleton<RequestLog>();
         services.TryAddSingleton<Outbox>();
         services.TryAddSingleton<RefreshSpends>();
+        services.TryAddSingleton<StandInFaults>();
         return services;
     }
 
@@ -41,6 +42,13 @@ public static class InspectionExtensions
             await next();
         });
         app.UseMiddleware<ApiKeyGateway>();
+        app.Use(async (context, next) =>
+        {
+            if (!await context.RequestServices.GetRequiredService<StandInFaults>().TryAnswerAsync(context))
+            {
+                await next();
+            }
+        });
         return app;
     }
 
@@ -62,6 +70,13 @@ public static class InspectionExtensions
         inspection.MapGet("/refresh-spends", (RefreshSpends spends, Guid? session_id) =>
             session_id is { } id ? Results.Json(spends.For(id)) : Results.Json(spends.Snapshot()));
         inspection.MapGet("/alive", () => Results.Text("ok"));
+        inspection.MapPost("/faults", (StandInFaults faults, StandInFaults.FaultRequest fault) =>
+            faults.Set(fault) ? Results.NoContent() : Results.BadRequest(new { modes = StandInFaults.Modes }));
+        inspection.MapDelete("/faults", (StandInFaults faults) =>
+        {
+            faults.Clear();
+            return Results.NoContent();
+        });
         return endpoints;
     }
 }
