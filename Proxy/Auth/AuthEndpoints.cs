@@ -100,7 +100,8 @@ public static class AuthEndpoints
 
     private static async Task RefreshFromCookieAsync(HttpContext context)
     {
-        var lookup = await context.RequestServices.GetRequiredService<ISessionCache>().LookupAsync(context, context.RequestAborted);
+        var sessions = context.RequestServices.GetRequiredService<ISessionCache>();
+        var lookup = await sessions.WithDetailsAsync(await sessions.LookupAsync(context, context.RequestAborted), context.RequestAborted);
         switch (lookup.State)
         {
             case SessionState.Live:

@@ -17,9 +17,11 @@ public sealed class PlaceholderTokens
     /// <summary>Comfortably beyond auth-js's 90 s refresh margin.</summary>
     public static readonly TimeSpan MinimumLifetime = TimeSpan.FromSeconds(120);
 
+    // HMAC with a random per-process key: no one else can verify it (which is the point) and it costs a fraction
+    // of an ES256 signature on the sign-in path.
     private readonly SigningCredentials _key = new(
-        new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "gateway-placeholder" },
-        SecurityAlgorithms.EcdsaSha256);
+        new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)) { KeyId = "gateway-placeholder" },
+        SecurityAlgorithms.HmacSha256);
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     /// <summary>The session body in GoTrue's shape (§1.2), holding no credential Supabase would accept.</summary>

@@ -78,7 +78,8 @@ public static class EdgeEndpoints
     internal static async Task<IResult> WithSessionAsync(HttpContext context, Func<SessionLookup, CancellationToken, Task<IResult>> handler)
     {
         context.Response.Headers.CacheControl = "no-store";
-        var lookup = await context.RequestServices.GetRequiredService<ISessionCache>().LookupAsync(context, context.RequestAborted);
+        var sessions = context.RequestServices.GetRequiredService<ISessionCache>();
+        var lookup = await sessions.WithDetailsAsync(await sessions.LookupAsync(context, context.RequestAborted), context.RequestAborted);
         switch (lookup.State)
         {
             case SessionState.Anonymous:

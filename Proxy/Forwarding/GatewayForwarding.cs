@@ -76,7 +76,12 @@ public static class GatewayForwarding
             await GatewayErrors.WriteAsync(context, 400, "validation_failed", "Malformed request path (empty segments or encoded slashes are not accepted).");
             return;
         }
-        var lookup = await context.RequestServices.GetRequiredService<ISessionCache>().LookupAsync(context, context.RequestAborted);
+        var sessions = context.RequestServices.GetRequiredService<ISessionCache>();
+        var lookup = await sessions.LookupAsync(context, context.RequestAborted);
+        if (!toSupabase)
+        {
+            lookup = await sessions.WithDetailsAsync(lookup, context.RequestAborted); // SampleWeb gets the identity assertion
+        }
         context.Items[LookupItem] = lookup;
         if (lookup.State == SessionState.Ended)
         {
@@ -106,13 +111,25 @@ public static class GatewayForwarding
         headers.Remove("Sb-Forwarded-For");
         headers.TryAddWithoutValidation("apikey", supabase.AnonKey);
         // The browser's Authorization (placeholder, sb_publishable key, or anything forged) never goes upstream.
-        var bearer = lookup is { State: SessionState.Live, Session: { } session } ? session.Token.AccessToken : supabase.AnonKey;
-        headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer);
+        headers.TryAddWithoutValidation("Authorization", lookup is { State: SessionState.Live, Live: { } live } ? live.BearerHeader : AnonBearer(supabase.AnonKey));
         if (context.Path.StartsWithSegments("/auth/v1") && context.HttpContext.Connection.RemoteIpAddress is { } ip)
         {
             headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
         }
         return ValueTask.CompletedTask;
+    }
+
+    private static string? s_anonBearer;
+
+    /// <summary>"Bearer &lt;anon key&gt;", built once rather than per request.</summary>
+    private static string AnonBearer(string anonKey)
+    {
+        var cached = s_anonBearer;
+        if (cached is null || cached.Length != anonKey.Length + 7 || !cached.AsSpan(7).SequenceEqual(anonKey))
+        {
+            s_anonBearer = cached = "Bearer " + anonKey;
+        }
+        return cached;
     }
 
     private static async ValueTask FromSupabaseAsync(ResponseTransformContext context)

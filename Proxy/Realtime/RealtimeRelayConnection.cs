@@ -401,11 +401,12 @@ internal sealed class RealtimeRelayConnection : IDisposable
 
                 switch (next)
                 {
-                    case { State: SessionState.Live, Session: { } live }:
-                        if (live.Token.AccessToken != current.AccessToken)
+                    case { State: SessionState.Live, Live: { } live }:
+                        if (!live.BearerHeader.AsSpan(7).SequenceEqual(current.AccessToken))
                         {
-                            Volatile.Write(ref _token, new RelayToken(live.Token.AccessToken, live.Token.ExpiresAt));
-                            await PushTokenAsync(live.Token.AccessToken, stop);
+                            var token = live.AccessToken;
+                            Volatile.Write(ref _token, new RelayToken(token, live.TokenExpiresAt));
+                            await PushTokenAsync(token, stop);
                         }
                         break;
                     case { State: SessionState.Unavailable }:

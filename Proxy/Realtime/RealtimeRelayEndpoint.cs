@@ -52,9 +52,9 @@ internal sealed class RealtimeRelayEndpoint(
         var revoked = CancellationToken.None;
         switch (lookup)
         {
-            case { State: SessionState.Live, Session: { } live }:
-                session = new RelaySession(lookup.Cookie, live.Session.Id, new RelayToken(live.Token.AccessToken, live.Token.ExpiresAt));
-                revoked = sessions.GetRevocationToken(live.Session.Id);
+            case { State: SessionState.Live, Live: { } live }:
+                session = new RelaySession(lookup.Cookie, live.SessionId, new RelayToken(live.AccessToken, live.TokenExpiresAt));
+                revoked = sessions.GetRevocationToken(live.SessionId);
                 break;
             case { State: SessionState.Anonymous }:
                 session = new RelaySession(null, null, new RelayToken(upstreamOptions.Value.AnonKey, null));

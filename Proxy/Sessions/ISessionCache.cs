@@ -15,7 +15,20 @@ public enum SessionState
     Unavailable,
 }
 
-public sealed record SessionLookup(SessionState State, string? Cookie, ResolvedSession? Session);
+/// <summary>
+/// The answer of a lookup. <see cref="Live"/> is set for live sessions and is all a forwarded request needs;
+/// <see cref="Session"/> (user, identity assertion, ...) is set when the lookup resolved at the SessionApi or the
+/// cache kept the details; call <see cref="ISessionCache.WithDetailsAsync"/> where they are needed.
+/// </summary>
+public sealed record SessionLookup(SessionState State, string? Cookie, ResolvedSession? Session)
+{
+    private LiveSession? _live;
+
+    public SessionLookup(string cookie, LiveSession live, ResolvedSession? details) : this(SessionState.Live, cookie, details) => _live = live;
+
+    /// <summary>The compact live session (null unless <see cref="State"/> is <see cref="SessionState.Live"/>).</summary>
+    public LiveSession? Live => _live ??= State == SessionState.Live && Session is { } session ? LiveSession.From(session, DateTimeOffset.UtcNow, keepDetails: true) : null;
+}
 
 /// <summary>
 /// The Proxy's per-session cache of minted tokens: a warm request needs no network call; entries are renewed
@@ -29,6 +42,12 @@ public interface ISessionCache
     /// <summary>Returns the session for a cookie value with a token that stays valid for at least the renewal
     /// margin (mints a new one through the SessionApi when needed). Used by the realtime relay to rotate tokens.</summary>
     ValueTask<SessionLookup> LookupAsync(string cookie, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same lookup with <see cref="SessionLookup.Session"/> filled in when it is live (may resolve at the SessionApi,
+    /// so the state can change to Ended or Unavailable). Implementations that always fill it in need not override this.
+    /// </summary>
+    ValueTask<SessionLookup> WithDetailsAsync(SessionLookup lookup, CancellationToken cancellationToken) => ValueTask.FromResult(lookup);
 
     /// <summary>A token that is cancelled when the session (public id) is revoked or ended on any instance.</summary>
     CancellationToken GetRevocationToken(string sessionId);

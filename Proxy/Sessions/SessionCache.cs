@@ -8,9 +8,11 @@ using Proxy.Options;
 namespace Proxy.Sessions;
 
 /// <summary>
-/// Minted tokens per session cookie. A warm request makes no network call; a token is renewed (single-flight per
-/// cookie) when less than the renewal margin remains. Entries are evicted by the SessionApi's event stream, and
-/// while that stream is down nothing is served from cache, so revocation stays immediate (fail closed).
+/// Minted tokens per session cookie. A warm request makes no network call and allocates nothing here but its
+/// <see cref="SessionLookup"/>; a token is renewed (single-flight per cookie) when less than the renewal margin
+/// remains. Entries are compact (<see cref="LiveSession"/>, keyed by the cookie's SHA-256). They are evicted by the
+/// SessionApi's event stream, and while that stream is down nothing is served from cache, so revocation stays
+/// immediate (fail closed).
 /// </summary>
 public sealed class SessionCache(
     SessionApiClient sessionApi,
@@ -23,20 +25,20 @@ public sealed class SessionCache(
     // A cookie that names no live session never becomes live again (the SessionApi only hands out fresh random
     // values), so negative answers may be remembered for a while without weakening anything.
     private static readonly TimeSpan EndedMemory = TimeSpan.FromSeconds(60);
+    private static readonly SessionLookup AnonymousLookup = new(SessionState.Anonymous, null, null);
 
     private readonly int _maxEntries = options.Value.SessionCacheSize;
-    private readonly ConcurrentDictionary<string, CachedSession> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _cookieBySession = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _ended = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<SessionLookup>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly TimeSpan _renewalMargin = options.Value.TokenRenewalMargin;
+    private readonly ConcurrentDictionary<SessionKey, LiveSession> _entries = new();
+    private readonly ConcurrentDictionary<string, SessionKey> _keyBySession = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SessionKey, long> _endedUntil = new();
+    private readonly ConcurrentDictionary<SessionKey, Lazy<Task<SessionLookup>>> _inFlight = new();
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _revocations = new(StringComparer.Ordinal);
     private volatile bool _streamLive;
 
     // Bumped by every event and stream change: an answer that was in flight while an event arrived may be stale
     // (revoked or updated in between), so it is used for its own request but never cached.
     private long _epoch;
-
-    private sealed record CachedSession(ResolvedSession Session, DateTimeOffset StoredAt);
 
     /// <summary>Set by the event subscriber: true only while the revocation stream is connected.</summary>
     public bool StreamLive
@@ -49,7 +51,7 @@ public sealed class SessionCache(
             if (!value)
             {
                 _entries.Clear(); // anything cached may have been revoked while we could not hear it
-                _cookieBySession.Clear();
+                _keyBySession.Clear();
             }
         }
     }
@@ -59,35 +61,53 @@ public sealed class SessionCache(
     public ValueTask<SessionLookup> LookupAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var cookie = cookies.Read(context.Request);
-        if (cookie is null)
-        {
-            return ValueTask.FromResult(new SessionLookup(SessionState.Anonymous, null, null));
-        }
-        var client = new ClientInfo(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString());
-        return LookupAsync(cookie, client, cancellationToken);
+        return cookie is null
+            ? ValueTask.FromResult(AnonymousLookup)
+            : LookupAsync(cookie, context, withDetails: false, cancellationToken);
     }
 
-    public ValueTask<SessionLookup> LookupAsync(string cookie, CancellationToken cancellationToken) => LookupAsync(cookie, null, cancellationToken);
+    public ValueTask<SessionLookup> LookupAsync(string cookie, CancellationToken cancellationToken) =>
+        LookupAsync(cookie, null, withDetails: false, cancellationToken);
 
-    private ValueTask<SessionLookup> LookupAsync(string cookie, ClientInfo? client, CancellationToken ct)
+    /// <summary>
+    /// The lookup with the session's details (<see cref="SessionLookup.Session"/>: user, identity assertion), for
+    /// pages and /edge calls. Served from the entry when it kept them, else resolved once and kept from then on.
+    /// </summary>
+    public ValueTask<SessionLookup> WithDetailsAsync(SessionLookup lookup, CancellationToken cancellationToken)
     {
-        if (!SessionCookiePolicy.LooksValid(cookie))
+        if (lookup is not { State: SessionState.Live, Session: null, Cookie: { } cookie })
+        {
+            return ValueTask.FromResult(lookup);
+        }
+        if (lookup.Live?.Details is { } details)
+        {
+            return ValueTask.FromResult(new SessionLookup(cookie, lookup.Live, details));
+        }
+        return LookupAsync(cookie, null, withDetails: true, cancellationToken);
+    }
+
+    private ValueTask<SessionLookup> LookupAsync(string cookie, HttpContext? context, bool withDetails, CancellationToken ct)
+    {
+        if (!SessionKey.TryCreate(cookie, out var key))
         {
             return ValueTask.FromResult(new SessionLookup(SessionState.Ended, cookie, null));
         }
         var now = time.GetUtcNow();
-        if (_streamLive && _entries.TryGetValue(cookie, out var cached) && IsFresh(cached, now))
+        if (_streamLive && _entries.TryGetValue(key, out var cached) && cached.IsFresh(now, _renewalMargin)
+            && (!withDetails || cached.Details is not null))
         {
             telemetry.CacheHits.Add(1);
-            return ValueTask.FromResult(new SessionLookup(SessionState.Live, cookie, cached.Session));
+            return ValueTask.FromResult(new SessionLookup(cookie, cached, cached.Details));
         }
-        if (_ended.TryGetValue(cookie, out var endedUntil) && endedUntil > now)
+        if (_endedUntil.TryGetValue(key, out var endedUntil) && endedUntil > now.UtcTicks)
         {
             telemetry.CacheHits.Add(1);
             return ValueTask.FromResult(new SessionLookup(SessionState.Ended, cookie, null));
         }
         telemetry.CacheMisses.Add(1);
-        var flight = _inFlight.GetOrAdd(cookie, c => new Lazy<Task<SessionLookup>>(() => ResolveAsync(c, client)));
+        // Client metadata is only read on a miss: a warm request builds no strings for it.
+        var client = context is null ? null : new ClientInfo(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString());
+        var flight = _inFlight.GetOrAdd(key, k => new Lazy<Task<SessionLookup>>(() => ResolveAsync(k, cookie, client, withDetails)));
         return new ValueTask<SessionLookup>(flight.Value.WaitAsync(ct));
     }
 
@@ -100,12 +120,12 @@ public sealed class SessionCache(
         Interlocked.Increment(ref _epoch);
         foreach (var id in sessionIds)
         {
-            if (_cookieBySession.TryRemove(id, out var cookie))
+            if (_keyBySession.TryRemove(id, out var key))
             {
-                _entries.TryRemove(cookie, out _);
+                _entries.TryRemove(key, out _);
                 if (revoked)
                 {
-                    RememberEnded(cookie);
+                    RememberEnded(key);
                 }
             }
             if (revoked)
@@ -116,21 +136,31 @@ public sealed class SessionCache(
     }
 
     /// <summary>A new session replaces whatever the cookie held (sign-in), so the first request is warm.</summary>
-    public void Store(string cookie, ResolvedSession session) => Remember(cookie, session, Interlocked.Read(ref _epoch));
+    public void Store(string cookie, ResolvedSession session)
+    {
+        if (SessionKey.TryCreate(cookie, out var key))
+        {
+            Remember(key, session, Interlocked.Read(ref _epoch), keepDetails: false);
+        }
+    }
 
     /// <summary>The session behind this cookie was ended here (sign-out): never serve it again.</summary>
     public void Forget(string cookie)
     {
-        Interlocked.Increment(ref _epoch);
-        RememberEnded(cookie);
-        if (_entries.TryRemove(cookie, out var entry))
+        if (!SessionKey.TryCreate(cookie, out var key))
         {
-            _cookieBySession.TryRemove(entry.Session.Session.Id, out _);
-            CancelRevocationToken(entry.Session.Session.Id);
+            return;
+        }
+        Interlocked.Increment(ref _epoch);
+        RememberEnded(key);
+        if (_entries.TryRemove(key, out var entry))
+        {
+            _keyBySession.TryRemove(entry.SessionId, out _);
+            CancelRevocationToken(entry.SessionId);
         }
     }
 
-    private async Task<SessionLookup> ResolveAsync(string cookie, ClientInfo? client)
+    private async Task<SessionLookup> ResolveAsync(SessionKey key, string cookie, ClientInfo? client, bool withDetails)
     {
         var epoch = Interlocked.Read(ref _epoch);
         using var activity = SessionTelemetry.Source.StartActivity("session.resolve");
@@ -142,17 +172,19 @@ public sealed class SessionCache(
             if (resolved is null)
             {
                 activity?.SetTag("session.state", "ended");
-                if (_entries.TryRemove(cookie, out var stale))
+                if (_entries.TryRemove(key, out var stale))
                 {
-                    _cookieBySession.TryRemove(stale.Session.Session.Id, out _);
-                    CancelRevocationToken(stale.Session.Session.Id);
+                    _keyBySession.TryRemove(stale.SessionId, out _);
+                    CancelRevocationToken(stale.SessionId);
                 }
-                RememberEnded(cookie);
+                RememberEnded(key);
                 return new SessionLookup(SessionState.Ended, cookie, null);
             }
             activity?.SetTag("session.state", "live");
-            Remember(cookie, resolved, epoch);
-            return new SessionLookup(SessionState.Live, cookie, resolved);
+            // A session that needed its details once (pages) keeps them across renewals.
+            var keepDetails = withDetails || (_entries.TryGetValue(key, out var previous) && previous.Details is not null);
+            var live = Remember(key, resolved, epoch, keepDetails);
+            return new SessionLookup(cookie, live, resolved);
         }
         catch (SessionApiUnavailableException e)
         {
@@ -163,49 +195,52 @@ public sealed class SessionCache(
         finally
         {
             telemetry.ResolveDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            _inFlight.TryRemove(cookie, out _);
+            _inFlight.TryRemove(key, out _);
         }
     }
 
-    private void Remember(string cookie, ResolvedSession session, long epoch)
+    /// <summary>Caches the session when no event came in since <paramref name="epoch"/>; returns the entry either way.</summary>
+    private LiveSession Remember(SessionKey key, ResolvedSession session, long epoch, bool keepDetails)
     {
+        var live = LiveSession.From(session, time.GetUtcNow(), keepDetails);
         if (!_streamLive || Interlocked.Read(ref _epoch) != epoch)
         {
-            return;
+            return live;
         }
         if (_entries.Count >= _maxEntries)
         {
             Sweep();
         }
-        _ended.TryRemove(cookie, out _);
-        _entries[cookie] = new CachedSession(session, time.GetUtcNow());
-        _cookieBySession[session.Session.Id] = cookie;
+        _endedUntil.TryRemove(key, out _);
+        _entries[key] = live;
+        _keyBySession[live.SessionId] = key;
         // An event may have slipped in between the check above and the store: undo rather than serve stale data.
         if (Interlocked.Read(ref _epoch) != epoch)
         {
-            _entries.TryRemove(cookie, out _);
-            _cookieBySession.TryRemove(session.Session.Id, out _);
+            _entries.TryRemove(key, out _);
+            _keyBySession.TryRemove(live.SessionId, out _);
         }
+        return live;
     }
 
-    private void RememberEnded(string cookie)
+    private void RememberEnded(SessionKey key)
     {
-        if (_ended.Count >= _maxEntries)
+        var now = time.GetUtcNow().UtcTicks;
+        if (_endedUntil.Count >= _maxEntries)
         {
-            var now = time.GetUtcNow();
-            foreach (var (key, until) in _ended)
+            foreach (var (ended, until) in _endedUntil)
             {
                 if (until <= now)
                 {
-                    _ended.TryRemove(key, out _);
+                    _endedUntil.TryRemove(ended, out _);
                 }
             }
-            if (_ended.Count >= _maxEntries)
+            if (_endedUntil.Count >= _maxEntries)
             {
-                _ended.Clear();
+                _endedUntil.Clear();
             }
         }
-        _ended[cookie] = time.GetUtcNow() + EndedMemory;
+        _endedUntil[key] = now + EndedMemory.Ticks;
     }
 
     private void CancelRevocationToken(string sessionId)
@@ -221,31 +256,17 @@ public sealed class SessionCache(
     private void Sweep()
     {
         var now = time.GetUtcNow();
-        foreach (var (cookie, entry) in _entries)
+        foreach (var (key, entry) in _entries)
         {
-            if (!IsFresh(entry, now) && _entries.TryRemove(cookie, out _))
+            if (!entry.IsFresh(now, _renewalMargin) && _entries.TryRemove(key, out _))
             {
-                _cookieBySession.TryRemove(entry.Session.Session.Id, out _);
+                _keyBySession.TryRemove(entry.SessionId, out _);
             }
         }
         if (_entries.Count >= _maxEntries)
         {
             _entries.Clear();
-            _cookieBySession.Clear();
+            _keyBySession.Clear();
         }
-    }
-
-    /// <summary>Fresh while more than the renewal margin remains: the configured margin, at most 20 % of the token's lifetime.</summary>
-    private bool IsFresh(CachedSession entry, DateTimeOffset now)
-    {
-        var token = entry.Session.Token;
-        var lifetime = token.ExpiresAt - entry.StoredAt;
-        var margin = options.Value.TokenRenewalMargin;
-        var fifth = lifetime / 5;
-        if (fifth < margin)
-        {
-            margin = fifth;
-        }
-        return token.ExpiresAt - now > margin && entry.Session.Session.ExpiresAt > now;
     }
 }

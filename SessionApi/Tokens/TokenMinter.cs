@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Contracts;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using SessionApi.Options;
 using SessionApi.Sessions;
 
@@ -21,7 +20,9 @@ public sealed class TokenMinter(SigningKeys keys, IOptions<JwtOptions> options, 
     public const string IdentityAudience = "sampleweb";
     private static readonly Meter Meter = new("SessionApi.Sessions");
     private static readonly Histogram<double> MintLatency = Meter.CreateHistogram<double>("sessions.mint.duration", "ms", "Time to mint a token pair.");
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    // Key material is resolved once; each token is one serialization and one signature (see JwtSigner).
+    private readonly JwtSigner _supabase = new(keys.Supabase);
+    private readonly JwtSigner _identity = new(keys.Identity);
 
     public TimeSpan Lifetime => TimeSpan.FromSeconds(options.Value.LifetimeSeconds);
 
@@ -31,7 +32,7 @@ public sealed class TokenMinter(SigningKeys keys, IOptions<JwtOptions> options, 
         var now = time.GetUtcNow();
         var expires = now + Lifetime;
         var claims = SupabaseClaims(session, now, expires);
-        var accessToken = _handler.CreateToken(claims.ToJsonString(), keys.Supabase);
+        var accessToken = _supabase.Sign(claims);
 
         var identity = new JsonObject
         {
@@ -44,7 +45,7 @@ public sealed class TokenMinter(SigningKeys keys, IOptions<JwtOptions> options, 
             ["iat"] = now.ToUnixTimeSeconds(),
             ["exp"] = expires.ToUnixTimeSeconds(),
         };
-        var assertion = _handler.CreateToken(identity.ToJsonString(), keys.Identity);
+        var assertion = _identity.Sign(identity);
         MintLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new MintedToken(accessToken, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()), assertion);
     }

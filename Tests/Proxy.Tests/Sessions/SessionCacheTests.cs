@@ -54,7 +54,7 @@ public sealed class SessionCacheTests(ProxyHarness proxy) : IClassFixture<ProxyH
     {
         var (cookie, _, _) = await proxy.SignInAsync();
         var view = proxy.SessionApi.Find(cookie)!;
-        var before = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Session!.Token.AccessToken;
+        var before = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Live!.AccessToken;
         await proxy.SessionApi.PublishAsync(new SessionEvent("updated", view.UserId, [view.Id], "user changed"));
 
         var deadline = DateTime.UtcNow.AddSeconds(5);
@@ -62,7 +62,7 @@ public sealed class SessionCacheTests(ProxyHarness proxy) : IClassFixture<ProxyH
         do
         {
             await Task.Delay(10);
-            after = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Session!.Token.AccessToken;
+            after = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Live!.AccessToken;
         }
         while (after == before && DateTime.UtcNow < deadline);
         Assert.NotEqual(before, after);
@@ -146,11 +146,11 @@ public sealed class SessionCacheTests(ProxyHarness proxy) : IClassFixture<ProxyH
         try
         {
             var (cookie, _, _) = await proxy.SignInAsync();
-            var first = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Session!.Token;
+            var first = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Live!;
             await Task.Delay(TimeSpan.FromSeconds(1.7)); // inside the renewal margin (20 % of 2 s)
-            var second = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Session!.Token;
+            var second = (await proxy.Cache.LookupAsync(cookie, CancellationToken.None)).Live!;
             Assert.NotEqual(first.AccessToken, second.AccessToken);
-            Assert.True(second.ExpiresAt > DateTimeOffset.UtcNow.AddSeconds(1));
+            Assert.True(second.TokenExpiresAt > DateTimeOffset.UtcNow.AddSeconds(1));
         }
         finally
         {

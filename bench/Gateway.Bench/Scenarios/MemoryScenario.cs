@@ -38,24 +38,22 @@ public sealed class MemoryScenario(BenchStack stack, BenchOptions options, Actio
     }
 
     /// <summary>
-    /// The sizes of what the Proxy's cache keeps per session (a ResolvedSession keyed by cookie), estimated from one
-    /// resolve answer: .NET strings are UTF-16 (2 bytes a char + ~22 bytes header), JsonElements keep their UTF-8 text.
+    /// The sizes of what the Proxy's cache keeps per API-only session (a LiveSession keyed by the cookie's SHA-256),
+    /// estimated from one resolve answer: .NET strings are UTF-16 (2 bytes a char + ~22 bytes header); object and
+    /// dictionary-node sizes are those of the 64-bit runtime. User, amr and the identity assertion are not kept
+    /// until a page or an /edge call asks for them.
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, int>> EntryPartsAsync(SessionFactory sessions, BenchSession sample, CancellationToken ct)
     {
         var resolved = await sessions.ResolveAsync(sample, ct);
         static int Utf16(string? text) => text is null ? 0 : 22 + 2 * text.Length;
-        static int Utf8(System.Text.Json.JsonElement element) => System.Text.Encoding.UTF8.GetByteCount(element.GetRawText());
-        var view = resolved.Session;
         return new Dictionary<string, int>
         {
-            ["Token.AccessToken (minted Supabase JWT, string)"] = Utf16(resolved.Token.AccessToken),
-            ["Token.IdentityAssertion (SampleWeb JWT embedding sb_token, string)"] = Utf16(resolved.Token.IdentityAssertion),
-            ["Session.User (JsonElement)"] = Utf8(view.User),
-            ["Session.Amr (JsonElement)"] = Utf8(view.Amr),
-            ["cookie value (cache key, string)"] = Utf16(sample.Cookie),
-            ["Session id, user id, GoTrue session id, ip, user agent, aal (strings)"] =
-                Utf16(view.Id) + Utf16(view.UserId) + Utf16(view.GoTrueSessionId) + Utf16(view.Ip) + Utf16(view.UserAgent) + Utf16(view.Aal),
+            ["\"Bearer <minted Supabase JWT>\" (string, built once per token)"] = Utf16("Bearer " + resolved.Token.AccessToken),
+            ["session id (string, shared by the entry and the revocation index)"] = Utf16(resolved.Session.Id),
+            ["LiveSession object (3 refs, 3 × long ticks)"] = 64,
+            ["entry node: SHA-256 key (32 B struct) → LiveSession"] = 72,
+            ["revocation index node: session id → SHA-256 key"] = 72,
         };
     }
 

@@ -20,6 +20,9 @@ public sealed class SignInScenario(BenchStack stack, BenchOptions options, Actio
 
     /// <summary>For attribution: the SessionApi's share of a gateway sign-in (POST /internal/v1/sessions, as the Proxy calls it).</summary>
     public const string SessionApiCreate = "sessionapi-create";
+
+    /// <summary>For attribution: the rate-limit round trip the Proxy makes before forwarding a sign-in.</summary>
+    public const string SessionApiRateLimit = "sessionapi-rate-limit";
     private const string Password = "bench-password-1234";
 
     public async Task RunAsync(BenchResults results, SessionFactory sessions, CancellationToken ct)
@@ -37,8 +40,9 @@ public sealed class SignInScenario(BenchStack stack, BenchOptions options, Actio
 
         var warmup = Math.Max(3, options.SignIns / 10);
         log($"5. sign-in: {warmup} warm-up + {options.SignIns} measured per path, sequential, interleaved");
-        var samples = new Dictionary<string, List<double>> { [Direct] = [], [Gateway] = [], [SessionApiCreate] = [] };
-        var failures = new Dictionary<string, int> { [Direct] = 0, [Gateway] = 0, [SessionApiCreate] = 0 };
+        var samples = new Dictionary<string, List<double>> { [Direct] = [], [Gateway] = [], [SessionApiCreate] = [], [SessionApiRateLimit] = [] };
+        var failures = new Dictionary<string, int> { [Direct] = 0, [Gateway] = 0, [SessionApiCreate] = 0, [SessionApiRateLimit] = 0 };
+        var rateLimitKey = "bench:" + Guid.NewGuid().ToString("N");
         var userId = SessionFactory.NewUserId();
         for (var i = 0; i < warmup + options.SignIns; i++)
         {
@@ -69,9 +73,15 @@ public sealed class SignInScenario(BenchStack stack, BenchOptions options, Actio
             {
                 samples[SessionApiCreate].Add(Stopwatch.GetElapsedTime(createStarted).TotalMilliseconds);
             }
+            var limitStarted = Stopwatch.GetTimestamp();
+            await sessions.RateLimitAsync(rateLimitKey, ct);
+            if (i >= warmup)
+            {
+                samples[SessionApiRateLimit].Add(Stopwatch.GetElapsedTime(limitStarted).TotalMilliseconds);
+            }
         }
 
-        foreach (var path in new[] { Direct, Gateway, SessionApiCreate })
+        foreach (var path in new[] { Direct, Gateway, SessionApiCreate, SessionApiRateLimit })
         {
             var result = new SignInResult(path, failures[path], LatencyStats.FromSamples(samples[path]));
             results.SignIn.Add(result);

@@ -62,6 +62,14 @@ public sealed class SessionFactory : IDisposable
         return new BenchSession(created.Cookie, created.Session.Id, userId);
     }
 
+    /// <summary>The rate-limit round trip the Proxy makes before every sign-in (a key of its own, a limit never reached).</summary>
+    public async Task RateLimitAsync(string key, CancellationToken ct = default)
+    {
+        using var response = await _http.PostAsJsonAsync("internal/v1/rate-limit",
+            new RateLimitRequest(key, int.MaxValue, 60), SessionApiJsonContext.Default.RateLimitRequest, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>What the Proxy receives (and caches) when it resolves this session's cookie.</summary>
     public async Task<ResolvedSession> ResolveAsync(BenchSession session, CancellationToken ct = default)
     {
