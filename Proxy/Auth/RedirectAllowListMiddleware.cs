@@ -39,7 +39,7 @@ public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAl
             var fromBody = await FromBodyAsync(context);
             if (fromBody is null)
             {
-                await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {options.Value.MaxAuthBodyBytes} bytes.");
+                await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {options.Value.Limits.MaxAuthBodyBytes} bytes.");
                 return;
             }
             candidates.AddRange(fromBody);
@@ -68,7 +68,7 @@ public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAl
             return [];
         }
         request.EnableBuffering();
-        var body = await AuthEndpoints.ReadBodyAsync(context, options.Value.MaxAuthBodyBytes);
+        var body = await AuthEndpoints.ReadBodyAsync(context, options.Value.Limits.MaxAuthBodyBytes);
         request.Body.Position = 0;
         if (body is null)
         {
