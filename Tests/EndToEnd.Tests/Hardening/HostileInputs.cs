@@ -165,7 +165,7 @@ public static class HostileInputs
     ];
 
     /// <summary>
-    /// Open redirects through redirect_to / return_url. Enabled once the redirect allow-list (authflows branch) is merged.
+    /// Open redirects through redirect_to / return_url: refused by the redirect allow-list before anything goes upstream.
     /// </summary>
     public static readonly IReadOnlyList<HostileCase> OpenRedirects =
     [
