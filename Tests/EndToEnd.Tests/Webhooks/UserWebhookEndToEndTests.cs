@@ -171,6 +171,21 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
         return clock.Elapsed;
     }
 
+    [Fact]
+    public async Task Only_the_service_role_may_change_users_through_the_admin_api()
+    {
+        var (userId, cookie) = await SignUpAsync();
+        using var http = new HttpClient { BaseAddress = Stack.StandInUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/auth/v1/admin/users/{userId}") { Content = JsonContent.Create(new { ban_duration = "24h" }) };
+        request.Headers.Add("apikey", LocalSupabaseKeys.AnonKey);
+        request.Headers.Authorization = new("Bearer", LocalSupabaseKeys.AnonKey);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("not_admin", (await response.Content.ReadFromJsonAsync<JsonObject>())?["error_code"]?.GetValue<string>());
+        await Task.Delay(300); // a webhook, had one been sent, would have arrived by now
+        Assert.NotNull(await SessionAsync(cookie.Value));
+    }
+
     private async Task<(string UserId, (string Value, string Email) Cookie)> SignUpAsync()
     {
         var email = $"hooked-{Guid.NewGuid():N}@webhook.test";
