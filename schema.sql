@@ -1,6 +1,6 @@
 -- Schema of the cookie-session gateway and its sample app.
--- Hosted projects: run it in the SQL editor. Local CLI stack: the identical copy in supabase/migrations/ is
--- applied by `supabase start` / `supabase db reset` (a test checks that both files are the same).
+-- Hosted projects: run it in the SQL editor. Local CLI stack: supabase/migrations/ holds the same text split into
+-- migrations, applied by `supabase start` / `supabase db reset` (a test checks they concatenate to this file).
 --
 -- Supabase grants every new table in public to anon, authenticated and service_role; row level security is
 -- the real gate. Each table below enables RLS and then narrows those grants to what the app needs, so a

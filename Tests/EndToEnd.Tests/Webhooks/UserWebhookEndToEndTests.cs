@@ -19,11 +19,20 @@ public sealed class WebhookStack : IAsyncLifetime
 
     public GatewayStack Stack { get; private set; } = null!;
 
-    public async Task InitializeAsync() =>
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
         Stack = await GatewayStack.StartAsync(new GatewayStackOptions { WithSampleWeb = false, UserWebhookSecret = "whsec_" + Convert.ToBase64String(Key) });
+        Database = NpgsqlDataSource.Create(Stack.DatabaseConnectionString);
+    }
 
     public async Task DisposeAsync()
     {
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
         if (Stack is not null)
         {
             await Stack.DisposeAsync();
@@ -151,13 +160,30 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
         var clock = Stopwatch.StartNew();
         using var update = await AdminAsync(HttpMethod.Put, userId, new { email, user_metadata = new { name } });
         Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        var admin = clock.Elapsed;
         var seen = await UntilAsync(async () =>
         {
             var session = await SessionAsync(cookie);
             return session?["user"]?["user_metadata"]?["name"]?.GetValue<string>() == name && session["user"]?["email"]?.GetValue<string>() == email;
         });
+        output.WriteLine($"  (GoTrue's admin call itself answered after {admin.TotalMilliseconds:F0} ms)");
         Assert.True(seen, $"the update to {name} never reached the session");
         return clock.Elapsed;
+    }
+
+    [Fact]
+    public async Task Only_the_service_role_may_change_users_through_the_admin_api()
+    {
+        var (userId, cookie) = await SignUpAsync();
+        using var http = new HttpClient { BaseAddress = Stack.StandInUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/auth/v1/admin/users/{userId}") { Content = JsonContent.Create(new { ban_duration = "24h" }) };
+        request.Headers.Add("apikey", LocalSupabaseKeys.AnonKey);
+        request.Headers.Authorization = new("Bearer", LocalSupabaseKeys.AnonKey);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("not_admin", (await response.Content.ReadFromJsonAsync<JsonObject>())?["error_code"]?.GetValue<string>());
+        await Task.Delay(300); // a webhook, had one been sent, would have arrived by now
+        Assert.NotNull(await SessionAsync(cookie.Value));
     }
 
     private async Task<(string UserId, (string Value, string Email) Cookie)> SignUpAsync()
@@ -232,8 +258,7 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
     /// <summary>Deliveries pg_net (the stand-in's worker) recorded: how many, and how many the Proxy did not accept.</summary>
     private async Task<(long Delivered, long Refused)> DeliveriesAsync()
     {
-        await using var database = NpgsqlDataSource.Create(Stack.DatabaseConnectionString);
-        await using var query = database.CreateCommand("select count(*), count(*) filter (where status_code is distinct from 200) from net._http_response");
+        await using var query = fixture.Database.CreateCommand("select count(*), count(*) filter (where status_code is distinct from 200) from net._http_response");
         await using var reader = await query.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));

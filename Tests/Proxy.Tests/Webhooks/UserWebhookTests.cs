@@ -152,6 +152,21 @@ public sealed class UserWebhookTests : IClassFixture<UserWebhookTests.Harness>
     }
 
     [Fact]
+    public async Task TheCsrfOriginCheckDoesNotApplyToServerToServerDeliveries()
+    {
+        // pg_net sends no cookie; a foreign Origin header alone must not stop a correctly signed delivery.
+        var userId = Guid.NewGuid().ToString();
+        var body = Payload("UPDATE", Row(userId));
+        var id = "msg_" + Guid.NewGuid();
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using var request = Request(body, id, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), WebhookSignature.Sign(Key, id, timestamp, body));
+        request.Headers.Add("Origin", "https://db.supabase.example");
+        using var response = await _harness.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(_harness.SessionApi.UserChanges, c => c.UserId == userId);
+    }
+
+    [Fact]
     public async Task WithoutASecretTheEndpointDoesNotExist()
     {
         var plain = new ProxyHarness();
