@@ -148,7 +148,7 @@ public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
     private const int RequestsPerUser = 2;
     private const string SignUpPath = "/supabase/auth/v1/signup";
     private const string TokenPath = "/supabase/auth/v1/token?grant_type=password";
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
     private readonly Stopwatch _clock = new();
     private readonly ConcurrentQueue<string> _samples = new();
     private int _duringFault, _signedIn, _requests, _signIn503, _auth503, _other, _lost, _wrongUser, _anonymous, _neverSignedIn;
@@ -288,7 +288,7 @@ public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
                     Note($"sign-in {email}: {(int)response.StatusCode} {code} {await response.Content.ReadAsStringAsync()}");
                 }
             }
-            await Task.Delay(100 + Random.Shared.Next(100));
+            await Task.Delay(250 + Random.Shared.Next(250)); // a user retrying, not a tight loop that starves the restarting service
         }
         return null;
     }
@@ -303,7 +303,7 @@ public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
             {
                 return;
             }
-            await Task.Delay(100 + Random.Shared.Next(100));
+            await Task.Delay(250 + Random.Shared.Next(250)); // a user retrying, not a tight loop that starves the restarting service
         }
         Interlocked.Increment(ref _lost);
         Note($"{user.Email}: no answer within {RetryFor.TotalSeconds} s");
@@ -313,13 +313,13 @@ public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
     private async Task WhileTheFaultLastsAsync(HttpClient http, ConcurrentBag<User> signedUp, Task fault)
     {
         var users = signedUp.ToArray();
-        await Parallel.ForAsync(0, 16, async (worker, _) =>
+        await Parallel.ForAsync(0, 8, async (worker, _) =>
         {
-            for (var i = worker; !fault.IsCompleted; i += 16)
+            for (var i = worker; !fault.IsCompleted; i += 8)
             {
                 await AuthenticatedOnceAsync(http, users[i % users.Length], i);
                 Interlocked.Increment(ref _duringFault);
-                await Task.Delay(20);
+                await Task.Delay(50);
             }
         });
     }
