@@ -136,9 +136,20 @@ public static class GatewayForwarding
     {
         var response = context.HttpContext.Response.Headers;
         response.Remove("Set-Cookie");
-        foreach (var name in response.Keys.Where(k => k.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase)).ToList())
+        List<string>? cors = null; // allocated only when the upstream sent CORS headers
+        foreach (var header in response)
         {
-            response.Remove(name);
+            if (header.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase))
+            {
+                (cors ??= []).Add(header.Key);
+            }
+        }
+        if (cors is not null)
+        {
+            foreach (var name in cors)
+            {
+                response.Remove(name);
+            }
         }
         if (context.ProxyResponse is not null && context.HttpContext.Request.Path.StartsWithSegments("/supabase/auth"))
         {
