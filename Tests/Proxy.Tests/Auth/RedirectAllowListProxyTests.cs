@@ -169,25 +169,11 @@ public sealed class RedirectAllowListStartupTests
     [Fact]
     public async Task AnOverlyBroadPatternStopsStartup()
     {
-        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{TestSupport.FreePort.Next()}");
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Supabase:Url"] = "http://127.0.0.1:1",
-            ["Supabase:AnonKey"] = "anon",
-            ["Gateway:SessionApiUrl"] = "http://127.0.0.1:1",
-            ["Gateway:SessionApiKey"] = FakeSessionApi.CallerKey,
-            ["Gateway:SampleWebUrl"] = "http://127.0.0.1:1",
-            ["Gateway:PublicOrigins:0"] = "http://127.0.0.1:8080",
-            ["Gateway:AllowedRedirectUrls:0"] = "http://localhost:3000/**",
-            ["Gateway:AllowedRedirectUrls:1"] = "https://**",
-        });
-        builder.AddServiceDefaults();
-        Proxy.GatewayServiceCollectionExtensions.AddGateway(builder);
-        await using var app = builder.Build();
+        var settings = ProxyStartup.ValidSettings();
+        settings["Gateway:AllowedRedirectUrls:0"] = "http://localhost:3000/**";
+        settings["Gateway:AllowedRedirectUrls:1"] = "https://**";
 
-        var error = await Record.ExceptionAsync(() => app.StartAsync());
+        var error = await ProxyStartup.ErrorAsync(settings);
 
         Assert.NotNull(error);
         Assert.Contains("Gateway:AllowedRedirectUrls:1", error.ToString(), StringComparison.Ordinal);

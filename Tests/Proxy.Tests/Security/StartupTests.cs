@@ -13,15 +13,7 @@ namespace Proxy.Tests.Security;
 /// <summary>Misconfiguration stops the Proxy with a message naming the setting; readiness includes the SessionApi.</summary>
 public sealed class StartupTests
 {
-    private static Dictionary<string, string?> Valid() => new()
-    {
-        ["Supabase:Url"] = "http://127.0.0.1:1",
-        ["Supabase:AnonKey"] = "anon",
-        ["Gateway:SessionApiUrl"] = "http://127.0.0.1:1",
-        ["Gateway:SessionApiKey"] = FakeSessionApi.CallerKey,
-        ["Gateway:SampleWebUrl"] = "http://127.0.0.1:1",
-        ["Gateway:PublicOrigins:0"] = "http://127.0.0.1:8080",
-    };
+    private static Dictionary<string, string?> Valid() => ProxyStartup.ValidSettings();
 
     [Theory]
     [InlineData("Gateway:SessionApiKey", "", "Gateway:SessionApiKey")]
@@ -48,15 +40,7 @@ public sealed class StartupTests
         {
             settings[key] = value;
         }
-        // The same registrations as Program.cs, started directly: the startup exception itself is what we read.
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddServiceDefaults();
-        builder.AddGateway();
-        await using var app = builder.Build();
-        var error = await Record.ExceptionAsync(() => app.StartAsync());
+        var error = await ProxyStartup.ErrorAsync(settings);
         Assert.NotNull(error);
         Assert.True(error.ToString().Contains(named, StringComparison.Ordinal), error.ToString());
     }

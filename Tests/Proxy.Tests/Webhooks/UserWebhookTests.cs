@@ -194,24 +194,10 @@ public sealed class UserWebhookTests : IClassFixture<UserWebhookTests.Harness>
     [InlineData("Gateway:UserWebhook:MaxBodyBytes", "10")]
     public async Task BadWebhookSettingsStopStartupNamingTheSetting(string key, string value)
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Supabase:Url"] = "http://127.0.0.1:1",
-            ["Supabase:AnonKey"] = "anon",
-            ["Gateway:SessionApiUrl"] = "http://127.0.0.1:1",
-            ["Gateway:SessionApiKey"] = FakeSessionApi.CallerKey,
-            ["Gateway:SampleWebUrl"] = "http://127.0.0.1:1",
-            ["Gateway:PublicOrigins:0"] = "http://127.0.0.1:8080",
-            ["Gateway:UserWebhook:Secret"] = Secret,
-            [key] = value,
-        });
-        builder.AddServiceDefaults();
-        builder.AddGateway();
-        await using var app = builder.Build();
-        var error = await Record.ExceptionAsync(() => app.StartAsync());
+        var settings = ProxyStartup.ValidSettings();
+        settings["Gateway:UserWebhook:Secret"] = Secret;
+        settings[key] = value;
+        var error = await ProxyStartup.ErrorAsync(settings);
         Assert.NotNull(error);
         Assert.Contains(key, error.ToString(), StringComparison.Ordinal);
     }
