@@ -28,7 +28,7 @@ public sealed record BenchOptions
     /// <summary>Broadcasts in flight between the realtime publisher and receiver.</summary>
     public int RealtimeWindow { get; init; } = 32;
 
-    /// <summary>Redis as the test fixture runs it (AOF, fsync on every write) instead of as the AppHost does (snapshots).</summary>
+    /// <summary>Redis as the test fixture and the AppHost run it (AOF, fsync on every write) instead of snapshots only.</summary>
     public bool RedisFsyncAlways { get; init; }
 
     /// <summary>Log level of the Proxies (Warning, as a production config would set; Information = the built-in default).</summary>
@@ -50,7 +50,7 @@ public sealed record BenchOptions
           --sign-ins <n>       sequential sign-ins per path (default 200)
           --revocations <n>    revocations measured (default 50)
           --idle-sessions <n>  sessions cached for the memory measurement (default 2000)
-          --redis-fsync-always Redis with appendfsync always (the test fixture's setting) instead of the AppHost's snapshots
+          --redis-fsync-always Redis with appendfsync always (the AppHost's and the test fixture's setting) instead of snapshots only
           --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
           --only <groups>      comma list of http,signin,realtime,revocation,memory
           --out <dir>          where latest.json and latency.svg go (default bench/results)

@@ -34,7 +34,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public const int JwtLifetimeSeconds = 300;
 
-    /// <summary>Keep the test fixture's appendfsync-always (instead of the AppHost's snapshotting) — for comparison runs.</summary>
+    /// <summary>Keep appendfsync-always (the AppHost's and the test fixture's setting) instead of snapshots only.</summary>
     public bool FsyncEveryWrite { get; init; }
 
     public string ProxyLogLevel { get; init; } = "Warning";
@@ -65,7 +65,7 @@ public sealed class BenchStack : IAsyncDisposable
         Postgres = await postgres;
         if (!FsyncEveryWrite)
         {
-            await RedisConfig.UseAppHostPersistenceAsync(Redis.Port);
+            await RedisConfig.UseSnapshotsOnlyAsync(Redis.Port);
         }
         var database = await Postgres.CreateDatabaseAsync("standin");
 

@@ -7,10 +7,11 @@ namespace Gateway.Bench.Stack;
 public static class RedisConfig
 {
     /// <summary>
-    /// The test fixture fsyncs an append-only file on every write; the AppHost's Redis snapshots instead
-    /// (<c>WithPersistence(1 s, 1 change)</c> = <c>save 1 1</c>). The benchmark measures the deployed configuration.
+    /// The test fixture and the AppHost fsync an append-only file on every write; by default the benchmark keeps only
+    /// snapshots (<c>save 1 1</c>) so its figures show the gateway's own cost rather than the disk's
+    /// (<c>--redis-fsync-always</c> measures with the durable setting).
     /// </summary>
-    public static async Task UseAppHostPersistenceAsync(int port, CancellationToken ct = default)
+    public static async Task UseSnapshotsOnlyAsync(int port, CancellationToken ct = default)
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", port, ct);
