@@ -52,6 +52,7 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
         {
             return GatewayErrors.Result(400, "webhook_payload", "Expected an auth.users change: {type, table: \"users\", schema: \"auth\", record, old_record}.");
         }
+        var recorded = false;
         try
         {
             // Twice the tolerance: a replay with the same id is refused by the timestamp check after that.
@@ -60,6 +61,7 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
                 logger.LogWarning("User webhook {Id} refused: replayed", id);
                 return GatewayErrors.Result(401, "webhook_replayed", "This webhook-id was delivered before.");
             }
+            recorded = true;
             if (change.Change is null)
             {
                 return Results.Json(new UserChangedResponse("none", []), UserChangeJsonContext.Default.UserChangedResponse);
@@ -78,7 +80,29 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
         catch (Exception e) when (e is SessionApiUnavailableException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             logger.LogWarning("User webhook {Id} not applied: {Reason}", id, e.Message);
+            if (recorded)
+            {
+                await ReleaseAsync(id);
+            }
             return GatewayErrors.Result(503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+        }
+    }
+
+    /// <summary>
+    /// Best effort: a delivery that was recorded but not applied must stay deliverable, or the sender's retry (same
+    /// webhook-id) would be refused as a replay and the change lost. If the SessionApi cannot be reached either, the id
+    /// simply expires with its TTL.
+    /// </summary>
+    private async Task ReleaseAsync(string id)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var response = await sessionApi.Http.DeleteAsync($"internal/v1/nonces/user-webhook/{Uri.EscapeDataString(id)}", timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            logger.LogWarning("User webhook {Id}: could not release its id ({Reason}); a retry with the same id is refused until it expires", id, e.Message);
         }
     }
 

@@ -17,7 +17,19 @@ public sealed class NonceRegistry(IRedisClient redis)
         {
             throw new InvalidSessionRequestException($"scope (≤ 64 chars), id (≤ 256 chars) and ttlSeconds (1-{MaxTtlSeconds}) are required.");
         }
-        var reply = await redis.ExecuteAsync("SET", [$"gw:nonce:{request.Scope}:{request.Id}", "1", "NX", "EX", (long)request.TtlSeconds], ct);
+        var reply = await redis.ExecuteAsync("SET", [Key(request.Scope, request.Id), "1", "NX", "EX", (long)request.TtlSeconds], ct);
         return !reply.IsNull;
     }
+
+    /// <summary>Forgets an id whose delivery could not be applied, so the sender's retry is not taken for a replay.</summary>
+    public async Task<bool> ReleaseAsync(string scope, string id, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(scope) || scope.Length > 64 || string.IsNullOrEmpty(id) || id.Length > 256)
+        {
+            throw new InvalidSessionRequestException("scope (≤ 64 chars) and id (≤ 256 chars) are required.");
+        }
+        return (await redis.ExecuteAsync("DEL", [Key(scope, id)], ct)).AsLong() > 0;
+    }
+
+    private static string Key(string scope, string id) => $"gw:nonce:{scope}:{id}";
 }

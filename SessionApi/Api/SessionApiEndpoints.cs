@@ -50,6 +50,11 @@ public static class SessionApiEndpoints
                 ? Results.Json(new NonceResponse(true), UserChangeJsonContext.Default.NonceResponse, statusCode: 201)
                 : Results.Problem(statusCode: 409, title: "Already seen", detail: "This id was recorded before (a replay)."));
 
+        api.MapDelete("/nonces/{scope}/{id}", async (string scope, string id, NonceRegistry nonces, CancellationToken ct) =>
+            await nonces.ReleaseAsync(scope, id, ct)
+                ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: "Unknown id", detail: "No such id is recorded (never, or it expired)."));
+
         api.MapPost("/rate-limit", async (RateLimitRequest request, RateLimiter limiter, CancellationToken ct) =>
             Results.Json(await limiter.HitAsync(request, ct), SessionApiJsonContext.Default.RateLimitResponse));
 

@@ -46,6 +46,9 @@ public sealed class FakeSessionApi : IAsyncDisposable
     /// <summary>When true every call answers 503 (Redis behind it is down).</summary>
     public bool Failing { get; set; }
 
+    /// <summary>User ids whose change notifications fail with 500 (the SessionApi losing Redis mid-delivery).</summary>
+    public ConcurrentDictionary<string, byte> FailingUserChanges { get; } = new();
+
     /// <summary>When true only the event stream answers 503 (sessions still resolve).</summary>
     public bool RefuseEvents { get; set; }
 
@@ -193,8 +196,14 @@ public sealed class FakeSessionApi : IAsyncDisposable
         });
         app.MapPost("/internal/v1/nonces", (NonceRequest request) =>
             _nonces.TryAdd($"{request.Scope}:{request.Id}", 0) ? Results.Json(new NonceResponse(true), statusCode: 201) : Results.StatusCode(409));
+        app.MapDelete("/internal/v1/nonces/{scope}/{id}", (string scope, string id) =>
+            _nonces.TryRemove($"{scope}:{id}", out _) ? Results.NoContent() : Results.NotFound());
         app.MapPost("/internal/v1/users/{userId}/changed", (string userId, UserChangedRequest request) =>
         {
+            if (FailingUserChanges.ContainsKey(userId))
+            {
+                return Results.StatusCode(500);
+            }
             UserChanges.Enqueue((userId, request));
             return Results.Json(new UserChangedResponse(request.Change, []));
         });

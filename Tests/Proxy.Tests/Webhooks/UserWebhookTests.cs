@@ -61,6 +61,33 @@ public sealed class UserWebhookTests : IClassFixture<UserWebhookTests.Harness>
         Assert.Single(_harness.SessionApi.UserChanges, c => c.UserId == userId);
     }
 
+    [Fact]
+    public async Task ADeliveryThatCouldNotBeAppliedCanBeRetriedWithTheSameId()
+    {
+        var userId = Guid.NewGuid().ToString();
+        var body = Payload("UPDATE", Row(userId, email: "retry@example.com"));
+        var id = "msg_" + Guid.NewGuid();
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var signature = WebhookSignature.Sign(Key, id, timestamp, body);
+
+        _harness.SessionApi.FailingUserChanges[userId] = 0;
+        using (var failed = await PostAsync(body, id, timestamp, signature))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+            Assert.Equal("session_store_unavailable", await CodeAsync(failed));
+        }
+        Assert.DoesNotContain(_harness.SessionApi.UserChanges, c => c.UserId == userId);
+
+        // The sender retries the same delivery (Standard Webhooks keeps the id): it is applied, not called a replay.
+        _harness.SessionApi.FailingUserChanges.TryRemove(userId, out _);
+        using var retried = await PostAsync(body, id, timestamp, signature);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Single(_harness.SessionApi.UserChanges, c => c.UserId == userId);
+
+        using var replay = await PostAsync(body, id, timestamp, signature);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+    }
+
     [Theory]
     [InlineData("ban")]
     [InlineData("soft-delete")]

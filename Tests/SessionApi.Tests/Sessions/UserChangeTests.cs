@@ -49,6 +49,22 @@ public sealed class UserChangeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, afterExpiry.StatusCode);
     }
 
+    [Fact]
+    public async Task AReleasedNonceCanBeRecordedAgainOnAnyInstance()
+    {
+        var id = "msg_" + Guid.NewGuid();
+        using var first = await _a.Caller().PostAsJsonAsync("/internal/v1/nonces", new NonceRequest("user-webhook", id, 60));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+
+        using var released = await _b.Caller().DeleteAsync($"/internal/v1/nonces/user-webhook/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        using var releasedAgain = await _b.Caller().DeleteAsync($"/internal/v1/nonces/user-webhook/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, releasedAgain.StatusCode);
+
+        using var retried = await _a.Caller().PostAsJsonAsync("/internal/v1/nonces", new NonceRequest("user-webhook", id, 60));
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+    }
+
     [Theory]
     [InlineData("", "id", 10)]
     [InlineData("user-webhook", "", 10)]
