@@ -78,20 +78,21 @@ public sealed class GoTrueSessionRefresher(
         switch (await goTrue.RefreshAsync(refreshToken, clientIp, ct))
         {
             case GoTrueRefreshResult.Refreshed refreshed:
-                SessionRecord updated;
+                SessionRecord? updated;
+                var now = time.GetUtcNow();
                 try
                 {
-                    updated = Apply(latest, refreshed.Session, cookie);
+                    // Applied to the record as stored at write time: a touch or user update that landed since our read is kept.
+                    updated = await store.ModifyAsync(cookie.Key, stored => Apply(stored, refreshed.Session, cookie),
+                        stored => stored.ExpiresAt(lifetimes.Value.IdleTimeout) - now, ct);
                 }
                 catch (InvalidSessionRequestException e)
                 {
                     logger.LogWarning("GoTrue's refreshed session for {SessionId} is unusable ({Reason}); ending it", latest.PublicId, e.Message);
                     return new RefreshOutcome(latest, Refused: true);
                 }
-                var now = time.GetUtcNow();
-                var stored = await store.UpdateAsync(cookie.Key, updated, updated.ExpiresAt(lifetimes.Value.IdleTimeout) - now, ct);
                 await store.ReleaseRefreshLockAsync(cookie.Key, lockToken, null, ct);
-                if (!stored)
+                if (updated is null)
                 {
                     return new RefreshOutcome(null, Refused: false);
                 }

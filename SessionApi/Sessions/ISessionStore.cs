@@ -7,10 +7,12 @@ public interface ISessionStore
     Task CreateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct);
 
     /// <summary>
-    /// Replaces a session that still exists (and resets its time to live). False when it is gone: an update racing
-    /// a revocation must never bring the session back.
+    /// Applies <paramref name="change"/> to the stored session and resets its time to live, as one compare-and-set:
+    /// when another writer (a touch, a GoTrue refresh, a user update on another instance) landed in between, the change
+    /// is applied again to what it wrote, so no writer's update is lost. Null when the session is gone: an update
+    /// racing a revocation must never bring the session back.
     /// </summary>
-    Task<bool> UpdateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct);
+    Task<SessionRecord?> ModifyAsync(string key, Func<SessionRecord, SessionRecord> change, Func<SessionRecord, TimeSpan> timeToLive, CancellationToken ct);
 
     Task<SessionRecord?> GetAsync(string key, CancellationToken ct);
 

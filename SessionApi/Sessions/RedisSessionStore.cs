@@ -19,6 +19,20 @@ public sealed class RedisSessionStore(IRedisClient redis) : ISessionStore
         return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') and 1
         """;
 
+    // Replace the record only if it is still exactly what the caller read (-1: gone, 0: someone wrote in between).
+    private const string CompareAndSetScript = """
+        local current = redis.call('GET', KEYS[1])
+        if not current then return -1 end
+        if current ~= ARGV[1] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        redis.call('PEXPIRE', KEYS[2], ARGV[3])
+        redis.call('PEXPIRE', KEYS[3], ARGV[3], 'GT')
+        return 1
+        """;
+
+    // Writers of one session are few (its own requests, a refresh, a user update); more conflicts than this is a bug.
+    private const int MaxModifyAttempts = 16;
+
     private static string SessionKey(string key) => "gw:s:" + key;
     private static string PublicKey(string publicId) => "gw:p:" + publicId;
     private static string UserKey(string userId) => "gw:u:" + userId;
@@ -37,16 +51,27 @@ public sealed class RedisSessionStore(IRedisClient redis) : ISessionStore
             redis.ExecuteAsync("PEXPIRE", [user, ms, "GT"], ct));
     }
 
-    public async Task<bool> UpdateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct)
+    public async Task<SessionRecord?> ModifyAsync(string key, Func<SessionRecord, SessionRecord> change, Func<SessionRecord, TimeSpan> timeToLive,
+        CancellationToken ct)
     {
-        var ms = Milliseconds(timeToLive);
-        var user = UserKey(record.UserId);
-        var set = redis.ExecuteAsync("SET", [SessionKey(key), Serialize(record), "PX", ms, "XX"], ct);
-        await Task.WhenAll(
-            set,
-            redis.ExecuteAsync("PEXPIRE", [PublicKey(record.PublicId), ms], ct),
-            redis.ExecuteAsync("PEXPIRE", [user, ms, "GT"], ct));
-        return !(await set).IsNull;
+        for (var attempt = 0; attempt < MaxModifyAttempts; attempt++)
+        {
+            var stored = (await redis.ExecuteAsync("GET", [SessionKey(key)], ct)).AsBytes();
+            if (stored is null)
+            {
+                return null;
+            }
+            var current = Deserialize(stored);
+            var next = change(current);
+            var written = (await redis.ExecuteAsync("EVAL",
+                [CompareAndSetScript, 3L, SessionKey(key), PublicKey(next.PublicId), UserKey(next.UserId),
+                 stored, Serialize(next), Milliseconds(timeToLive(next))], ct)).AsLong();
+            if (written != 0)
+            {
+                return written > 0 ? next : null;
+            }
+        }
+        throw new InvalidOperationException($"A session record kept changing under {MaxModifyAttempts} consecutive updates.");
     }
 
     public async Task<SessionRecord?> GetAsync(string key, CancellationToken ct)

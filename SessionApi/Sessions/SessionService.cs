@@ -98,16 +98,17 @@ public sealed class SessionService(
         var now = time.GetUtcNow();
         if (now - record.LastSeenAt >= Lifetimes.TouchInterval)
         {
-            record = record with
+            var touched = await store.ModifyAsync(cookie.Key, stored => stored with
             {
                 LastSeenAt = now,
-                Ip = Truncate(client?.Ip, 64) ?? record.Ip,
-                UserAgent = Truncate(client?.UserAgent, 512) ?? record.UserAgent,
-            };
-            if (!await store.UpdateAsync(cookie.Key, record, TimeToLive(record, now), ct))
+                Ip = Truncate(client?.Ip, 64) ?? stored.Ip,
+                UserAgent = Truncate(client?.UserAgent, 512) ?? stored.UserAgent,
+            }, stored => TimeToLive(stored, now), ct);
+            if (touched is null)
             {
                 return null; // revoked while we were looking at it
             }
+            record = touched;
             Mirror(record, now);
         }
         activity?.SetTag("session.id", record.PublicId);
@@ -190,9 +191,9 @@ public sealed class SessionService(
         }
         var now = time.GetUtcNow();
         var sessions = await store.ListByUserAsync(userId, ct);
-        foreach (var (key, record) in sessions)
+        foreach (var (key, _) in sessions)
         {
-            await store.UpdateAsync(key, record with { User = user.Clone() }, TimeToLive(record, now), ct);
+            await store.ModifyAsync(key, stored => stored with { User = user.Clone() }, stored => TimeToLive(stored, now), ct);
         }
         await events.PublishAsync(new SessionEvent("updated", userId, sessions.Select(s => s.Record.PublicId).ToList(), "user updated"), ct);
         return sessions.Count;

@@ -50,21 +50,10 @@ public sealed class UserChanges(ISessionStore store, SessionService sessions, Ev
             {
                 continue;
             }
-            var merged = record.User.ValueKind == JsonValueKind.Object ? JsonNode.Parse(record.User.GetRawText())!.AsObject() : [];
-            foreach (var member in patch.EnumerateObject())
-            {
-                if (member.Value.ValueKind == JsonValueKind.Null)
-                {
-                    merged.Remove(member.Name); // GoTrue omits unset optional members
-                }
-                else
-                {
-                    merged[member.Name] = JsonNode.Parse(member.Value.GetRawText());
-                }
-            }
-            var user = JsonSerializer.SerializeToElement(merged);
-            // False when the session ended meanwhile: nothing to refresh then.
-            await store.UpdateAsync(key, record with { User = user }, timeToLive, ct);
+            // Null when the session ended meanwhile: nothing to refresh then. Merged into what is stored at write time,
+            // so a touch or a GoTrue refresh of the same session racing this update cannot write the old user back.
+            await store.ModifyAsync(key, stored => stored with { User = Merge(stored.User, patch) },
+                stored => stored.ExpiresAt(lifetimes.Value.IdleTimeout) - now, ct);
         }
         var ids = live.Select(s => s.Record.PublicId).ToList();
         if (ids.Count > 0)
@@ -72,5 +61,23 @@ public sealed class UserChanges(ISessionStore store, SessionService sessions, Ev
             await events.PublishAsync(new SessionEvent("updated", userId, ids, "user updated"), ct);
         }
         return ids;
+    }
+
+    /// <summary>The stored user object with the members the database row carries replaced (null members removed).</summary>
+    private static JsonElement Merge(JsonElement user, JsonElement patch)
+    {
+        var merged = user.ValueKind == JsonValueKind.Object ? JsonNode.Parse(user.GetRawText())!.AsObject() : [];
+        foreach (var member in patch.EnumerateObject())
+        {
+            if (member.Value.ValueKind == JsonValueKind.Null)
+            {
+                merged.Remove(member.Name); // GoTrue omits unset optional members
+            }
+            else
+            {
+                merged[member.Name] = JsonNode.Parse(member.Value.GetRawText());
+            }
+        }
+        return JsonSerializer.SerializeToElement(merged);
     }
 }
