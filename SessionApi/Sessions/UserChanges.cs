@@ -63,9 +63,17 @@ public sealed class UserChanges(ISessionStore store, SessionService sessions, Ev
         return ids;
     }
 
-    /// <summary>The stored user object with the members the database row carries replaced (null members removed).</summary>
+    /// <summary>
+    /// The stored user object with the members the database row carries replaced (null members removed). Newer wins:
+    /// deliveries can arrive out of order (pg_net sends them concurrently), and a sign-in or refresh may already have
+    /// stored a newer user object, so a patch whose updated_at is older than the stored one changes nothing.
+    /// </summary>
     private static JsonElement Merge(JsonElement user, JsonElement patch)
     {
+        if (UpdatedAt(patch) is { } patchTime && UpdatedAt(user) is { } storedTime && patchTime < storedTime)
+        {
+            return user;
+        }
         var merged = user.ValueKind == JsonValueKind.Object ? JsonNode.Parse(user.GetRawText())!.AsObject() : [];
         foreach (var member in patch.EnumerateObject())
         {
@@ -80,4 +88,11 @@ public sealed class UserChanges(ISessionStore store, SessionService sessions, Ev
         }
         return JsonSerializer.SerializeToElement(merged);
     }
+
+    private static DateTimeOffset? UpdatedAt(JsonElement user) =>
+        user.ValueKind == JsonValueKind.Object && user.TryGetProperty("updated_at", out var value) && value.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : null;
 }

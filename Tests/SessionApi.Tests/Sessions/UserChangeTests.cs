@@ -65,6 +65,29 @@ public sealed class UserChangeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
     }
 
+    [Fact]
+    public async Task AnOlderChangeArrivingAfterANewerOneChangesNothing()
+    {
+        var http = _a.Caller();
+        var userId = Guid.NewGuid().ToString();
+        var session = await http.CreateAsync(SessionTestHost.GoTrueSession(userId, "first@example.com"));
+
+        async Task ApplyAsync(string email, string updatedAt)
+        {
+            var patch = new JsonObject { ["id"] = userId, ["email"] = email, ["updated_at"] = updatedAt };
+            using var response = await http.PostAsJsonAsync($"/internal/v1/users/{userId}/changed",
+                new UserChangedRequest("updated", JsonSerializer.SerializeToElement(patch)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var later = DateTimeOffset.UtcNow.AddMinutes(1);
+        await ApplyAsync("newest@example.com", later.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        await ApplyAsync("stale@example.com", later.AddSeconds(-5).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+
+        var resolved = await _b.Caller().ResolveLiveAsync(session.Cookie);
+        Assert.Equal("newest@example.com", resolved.Session.User.GetProperty("email").GetString());
+    }
+
     [Theory]
     [InlineData("", "id", 10)]
     [InlineData("user-webhook", "", 10)]
