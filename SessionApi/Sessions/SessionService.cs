@@ -184,19 +184,40 @@ public sealed class SessionService(
         {
             throw new InvalidSessionRequestException("The body must be a user object.");
         }
+        var replacement = user.Clone();
+        return (await ChangeUserAsync(userId, user, _ => replacement, ct)).Count;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the stored user object of every live session of the user (each write a
+    /// compare-and-set, so a touch or refresh racing it keeps the change) and tells the Proxies, whose cached tokens
+    /// carry the old user. <paramref name="user"/> is what the caller sent: its 'id', if any, must be the user's.
+    /// Returns the public ids of the user's live sessions.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ChangeUserAsync(string userId, JsonElement user, Func<JsonElement, JsonElement> change, CancellationToken ct)
+    {
         userId = ValidUserId(userId);
         if (user.TryGetProperty("id", out var id) && !(id.ValueKind == JsonValueKind.String && Guid.TryParse(id.GetString(), out var parsed) && parsed.ToString() == userId))
         {
             throw new InvalidSessionRequestException("The user object's 'id' does not match the user id in the path.");
         }
         var now = time.GetUtcNow();
-        var sessions = await store.ListByUserAsync(userId, ct);
-        foreach (var (key, _) in sessions)
+        var changed = new List<string>();
+        foreach (var (key, record) in await store.ListByUserAsync(userId, ct))
         {
-            await store.ModifyAsync(key, stored => stored with { User = user.Clone() }, stored => TimeToLive(stored, now), ct);
+            if (TimeToLive(record, now) <= TimeSpan.Zero)
+            {
+                continue;
+            }
+            // Null when the session ended meanwhile: nothing to refresh then.
+            await store.ModifyAsync(key, stored => stored with { User = change(stored.User) }, stored => TimeToLive(stored, now), ct);
+            changed.Add(record.PublicId);
         }
-        await events.PublishAsync(new SessionEvent("updated", userId, sessions.Select(s => s.Record.PublicId).ToList(), "user updated"), ct);
-        return sessions.Count;
+        if (changed.Count > 0)
+        {
+            await events.PublishAsync(new SessionEvent("updated", userId, changed, "user updated"), ct);
+        }
+        return changed;
     }
 
     private async Task EndAsync(IReadOnlyList<(string Key, SessionRecord Record)> targets, string reason, string? goTrueScope)

@@ -1,14 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Contracts;
-using Microsoft.Extensions.Options;
-using SessionApi.Options;
 
 namespace SessionApi.Sessions;
 
 /// <summary>A user changed upstream (Supabase's auth.users webhook): refresh or end that user's live sessions.</summary>
-public sealed class UserChanges(ISessionStore store, SessionService sessions, Events.SessionEventHub events,
-    IOptions<SessionLifetimeOptions> lifetimes, TimeProvider time)
+public sealed class UserChanges(SessionService sessions)
 {
     public async Task<UserChangedResponse> ApplyAsync(string userId, UserChangedRequest request, CancellationToken ct)
     {
@@ -34,34 +31,8 @@ public sealed class UserChanges(ISessionStore store, SessionService sessions, Ev
     /// The webhook carries the auth.users row, which lacks parts of the API user object (identities, factors):
     /// the members it has replace the stored ones and the rest is kept.
     /// </summary>
-    private async Task<IReadOnlyList<string>> MergeAsync(string userId, JsonElement patch, CancellationToken ct)
-    {
-        if (patch.TryGetProperty("id", out var patchId)
-            && !(patchId.ValueKind == JsonValueKind.String && Guid.TryParse(patchId.GetString(), out var parsed) && parsed.ToString() == userId))
-        {
-            throw new InvalidSessionRequestException("The user object's 'id' does not match the user id in the path.");
-        }
-        var now = time.GetUtcNow();
-        var live = await store.ListByUserAsync(userId, ct);
-        foreach (var (key, record) in live)
-        {
-            var timeToLive = record.ExpiresAt(lifetimes.Value.IdleTimeout) - now;
-            if (timeToLive <= TimeSpan.Zero)
-            {
-                continue;
-            }
-            // Null when the session ended meanwhile: nothing to refresh then. Merged into what is stored at write time,
-            // so a touch or a GoTrue refresh of the same session racing this update cannot write the old user back.
-            await store.ModifyAsync(key, stored => stored with { User = Merge(stored.User, patch) },
-                stored => stored.ExpiresAt(lifetimes.Value.IdleTimeout) - now, ct);
-        }
-        var ids = live.Select(s => s.Record.PublicId).ToList();
-        if (ids.Count > 0)
-        {
-            await events.PublishAsync(new SessionEvent("updated", userId, ids, "user updated"), ct);
-        }
-        return ids;
-    }
+    private Task<IReadOnlyList<string>> MergeAsync(string userId, JsonElement patch, CancellationToken ct) =>
+        sessions.ChangeUserAsync(userId, patch, stored => Merge(stored, patch), ct);
 
     /// <summary>
     /// The stored user object with the members the database row carries replaced (null members removed). Newer wins:
