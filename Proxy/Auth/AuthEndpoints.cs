@@ -44,7 +44,7 @@ public static class AuthEndpoints
         var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var ct = context.RequestAborted;
         var limits = options.Limits;
-        var body = await ReadBodyAsync(context, limits.MaxAuthBodyBytes);
+        var body = await Security.LimitedBody.ReadAsync(context.Request, limits.MaxAuthBodyBytes, ct);
         if (body is null)
         {
             await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {limits.MaxAuthBodyBytes} bytes.");
@@ -174,27 +174,6 @@ public static class AuthEndpoints
             context.Response.ContentType = answer.ContentType;
         }
         await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
-    }
-
-    /// <summary>The body, or null when it exceeds the limit (never buffered beyond it).</summary>
-    internal static async Task<byte[]?> ReadBodyAsync(HttpContext context, int limit)
-    {
-        if (context.Request.ContentLength > limit)
-        {
-            return null;
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     /// <summary>One JSON object within the depth limit (GoTrue's sign-in bodies are flat objects).</summary>

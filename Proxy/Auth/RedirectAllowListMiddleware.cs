@@ -68,7 +68,7 @@ public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAl
             return [];
         }
         request.EnableBuffering();
-        var body = await AuthEndpoints.ReadBodyAsync(context, options.Value.Limits.MaxAuthBodyBytes);
+        var body = await Security.LimitedBody.ReadAsync(request, options.Value.Limits.MaxAuthBodyBytes, context.RequestAborted);
         request.Body.Position = 0;
         if (body is null)
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Gateway.Contracts;
 using Microsoft.Extensions.Options;
 using Proxy.Errors;
+using Proxy.Security;
 using Proxy.Sessions;
 
 namespace Proxy.Webhooks;
@@ -27,7 +28,7 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
         }
         var ct = context.RequestAborted;
         var o = options.Value;
-        var body = await ReadBodyAsync(context.Request, o.MaxBodyBytes, ct);
+        var body = await LimitedBody.ReadAsync(context.Request, o.MaxBodyBytes, ct);
         if (body is null)
         {
             return GatewayErrors.Result(413, "request_too_large", $"The webhook body exceeds {o.MaxBodyBytes} bytes.");
@@ -116,26 +117,5 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
             HttpStatusCode.Conflict => false,
             var status => throw new SessionApiUnavailableException($"The session service answered {(int)status}."),
         };
-    }
-
-    /// <summary>The whole body, or null when it is larger than the limit (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken ct)
-    {
-        if (request.ContentLength > limit)
-        {
-            return null;
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }
