@@ -111,25 +111,12 @@ public static class GatewayForwarding
         headers.Remove("Sb-Forwarded-For");
         headers.TryAddWithoutValidation("apikey", supabase.AnonKey);
         // The browser's Authorization (placeholder, sb_publishable key, or anything forged) never goes upstream.
-        headers.TryAddWithoutValidation("Authorization", lookup is { State: SessionState.Live, Live: { } live } ? live.BearerHeader : AnonBearer(supabase.AnonKey));
+        headers.TryAddWithoutValidation("Authorization", lookup is { State: SessionState.Live, Live: { } live } ? live.BearerHeader : supabase.AnonBearer);
         if (context.Path.StartsWithSegments("/auth/v1") && context.HttpContext.Connection.RemoteIpAddress is { } ip)
         {
             headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
         }
         return ValueTask.CompletedTask;
-    }
-
-    private static string? s_anonBearer;
-
-    /// <summary>"Bearer &lt;anon key&gt;", built once rather than per request.</summary>
-    private static string AnonBearer(string anonKey)
-    {
-        var cached = s_anonBearer;
-        if (cached is null || cached.Length != anonKey.Length + 7 || !cached.AsSpan(7).SequenceEqual(anonKey))
-        {
-            s_anonBearer = cached = "Bearer " + anonKey;
-        }
-        return cached;
     }
 
     private static async ValueTask FromSupabaseAsync(ResponseTransformContext context)

@@ -91,6 +91,20 @@ public sealed class SupabaseUpstreamOptions
     [Required(ErrorMessage = "Setting 'Supabase:Url' is required (the Supabase API URL, e.g. http://127.0.0.1:54321).")]
     public string Url { get; set; } = "";
 
+    private string _anonKey = "";
+    private string? _anonBearer;
+
     [Required(ErrorMessage = "Setting 'Supabase:AnonKey' is required (the project's anon or publishable key, sent as apikey).")]
-    public string AnonKey { get; set; } = "";
+    public string AnonKey
+    {
+        get => _anonKey;
+        set
+        {
+            _anonKey = value;
+            _anonBearer = null;
+        }
+    }
+
+    /// <summary>"Bearer &lt;anon key&gt;": the Authorization of anonymous upstream requests, built once rather than per request.</summary>
+    public string AnonBearer => _anonBearer ??= "Bearer " + _anonKey;
 }

@@ -402,7 +402,7 @@ internal sealed class RealtimeRelayConnection : IDisposable
                 switch (next)
                 {
                     case { State: SessionState.Live, Live: { } live }:
-                        if (!live.BearerHeader.AsSpan(7).SequenceEqual(current.AccessToken))
+                        if (!live.Carries(current.AccessToken))
                         {
                             var token = live.AccessToken;
                             Volatile.Write(ref _token, new RelayToken(token, live.TokenExpiresAt));

@@ -35,6 +35,9 @@ public sealed class LiveSession
     /// <summary>The minted Supabase JWT (a new string: for the rare callers that need it alone, such as the realtime relay).</summary>
     public string AccessToken => BearerHeader[BearerPrefix.Length..];
 
+    /// <summary>Whether this entry carries <paramref name="accessToken"/> (compared without building a string).</summary>
+    public bool Carries(string accessToken) => BearerHeader.AsSpan(BearerPrefix.Length).SequenceEqual(accessToken);
+
     public DateTimeOffset TokenExpiresAt => new(_tokenExpiresTicks, TimeSpan.Zero);
 
     public DateTimeOffset SessionExpiresAt => new(_sessionExpiresTicks, TimeSpan.Zero);
