@@ -34,19 +34,28 @@ public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
     /// </summary>
     public static IEnumerable<string> ValuesNamed(HttpRequest request, string name)
     {
+        // Runs on every request (limits, CSRF, session lookup): walks the header by index and builds a string only
+        // for a value that matches.
         foreach (var header in request.Headers.Cookie)
         {
             if (string.IsNullOrEmpty(header))
             {
                 continue;
             }
-            foreach (var pair in header.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            for (var start = 0; start <= header.Length;)
             {
-                var equals = pair.IndexOf('=');
-                if (equals > 0 && pair.AsSpan(0, equals).Trim().SequenceEqual(name))
+                var end = header.IndexOf(';', start);
+                if (end < 0)
                 {
-                    yield return pair[(equals + 1)..].Trim();
+                    end = header.Length;
                 }
+                var pair = header.AsSpan(start, end - start);
+                var equals = pair.IndexOf('=');
+                if (equals > 0 && pair[..equals].Trim().SequenceEqual(name))
+                {
+                    yield return header.Substring(start + equals + 1, end - start - equals - 1).Trim();
+                }
+                start = end + 1;
             }
         }
     }
