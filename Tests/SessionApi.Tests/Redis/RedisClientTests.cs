@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Text;
 using SessionApi.Redis;
+using SessionApi.Tests.Support;
 using TestSupport;
 using Xunit.Abstractions;
 
 namespace SessionApi.Tests.Redis;
 
 /// <summary>Our RESP client against a real redis-server: pipelining, authentication, databases, timeouts.</summary>
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class RedisClientTests(ITestOutputHelper output)
 {
     [Fact]
@@ -104,16 +106,19 @@ public sealed class RedisClientTests(ITestOutputHelper output)
     public async Task ASlowServerGivesAClearTimeoutAndTheConnectionStaysInStep()
     {
         await using var server = await RedisServer.StartAsync();
-        await using var client = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(server.ConnectionString + ",asyncTimeout=300"));
+        await using var client = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(server.ConnectionString + ",asyncTimeout=1000"));
         await using var admin = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(server.ConnectionString));
         await client.ExecuteAsync("SET", ["key", "value"]);
 
-        var sleeping = admin.ExecuteAsync("DEBUG", ["SLEEP", "1"]); // blocks the whole (single-threaded) server
+        // The timeout is 1 s (a busy CI box can take a few hundred ms for an ordinary first command) and the server is
+        // blocked for 4 s, so scheduling delays cannot make the timeout and the late answer look alike. The admin
+        // client's default timeout (5 s) outlasts the sleep.
+        var sleeping = admin.ExecuteAsync("DEBUG", ["SLEEP", "4"]);
         await Task.Delay(100);
         var watch = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<RedisTimeoutException>(() => client.ExecuteAsync("GET", ["key"]));
-        Assert.InRange(watch.ElapsedMilliseconds, 250, 900);
-        Assert.StartsWith("Redis GET timed out after 300 ms (asyncTimeout)", error.Message);
+        Assert.InRange(watch.ElapsedMilliseconds, 950, 3000); // the timeout, not the server's reply after ~3.9 s
+        Assert.StartsWith("Redis GET timed out after 1000 ms (asyncTimeout)", error.Message);
         Assert.IsAssignableFrom<RedisConnectionException>(error);
         Assert.IsType<TimeoutException>(error.InnerException);
         await sleeping;
