@@ -11,7 +11,7 @@ public static class RepoPaths
     public static string Configuration { get; } =
         typeof(RepoPaths).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    /// <summary>Path of a project's built entry assembly, e.g. Dll("Proxy") or Dll("Tests/SupabaseStandIn").</summary>
+    /// <summary>Path of a project's built entry assembly, e.g. Dll("Proxy") or Dll("SupabaseEmulator").</summary>
     public static string Dll(string projectDir)
     {
         var name = Path.GetFileName(projectDir);

@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace TestSupport;
 
 /// <summary>
-/// One of our built services (or the stand-in) running as a real process on loopback, so tests can stop and
+/// One of our built services (or the emulator) running as a real process on loopback, so tests can stop and
 /// restart it like an operator would. Settings are passed as environment variables (":" becomes "__").
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable

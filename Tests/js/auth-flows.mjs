@@ -1,6 +1,6 @@
 // OAuth (PKCE), email OTP, magic link (token_hash) and the PKCE email link, each driven by the official
 // supabase-js against the Proxy, with "browser navigations" followed by hand through the gateway and the
-// stand-in's fake OAuth provider. INPUT: { flow, email, password, marker }. Prints what each step saw.
+// emulator's fake OAuth provider. INPUT: { flow, email, password, marker }. Prints what each step saw.
 import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { env, CookieJar, browserFetch, memoryStorage, done, fail } from './lib/gateway-client.mjs';
@@ -25,7 +25,7 @@ async function navigate(jar, url) {
   for (let i = 0; i < 8; i++) {
     const target = new URL(url);
     const viaGateway = url.startsWith(env.proxyUrl) && target.pathname.startsWith('/supabase/');
-    const atProvider = url.startsWith(env.standInUrl) && target.pathname.startsWith('/__standin/oauth/');
+    const atProvider = url.startsWith(env.emulatorUrl) && target.pathname.startsWith('/__emulator/oauth/');
     if (!viaGateway && !atProvider) return { landed: url, hops };
     const started = performance.now();
     const response = await fetch(url, { redirect: 'manual', headers: jar.header() ? { cookie: jar.header() } : {} });
@@ -59,7 +59,7 @@ function storedTokens(storage) {
 }
 
 async function lastMail(email) {
-  const response = await fetch(`${env.standInUrl}/__standin/outbox?email=${encodeURIComponent(email)}`);
+  const response = await fetch(`${env.emulatorUrl}/__emulator/outbox?email=${encodeURIComponent(email)}`);
   const mails = await response.json();
   if (mails.length === 0) throw new Error(`no mail for ${email}`);
   return mails[mails.length - 1];
@@ -76,7 +76,7 @@ const flows = {
     const tab = browserClient('pkce');
     const started = performance.now();
     const { data, error } = await tab.client.auth.signInWithOAuth({
-      provider: 'standin',
+      provider: 'emulator',
       options: { redirectTo: `${env.origin}/auth/callback?next=%2Fnotes`, skipBrowserRedirect: true, queryParams: { login_hint: email } },
     });
     if (error) throw new Error(`signInWithOAuth: ${error.message}`);
@@ -109,7 +109,7 @@ const flows = {
     ];
     const results = [];
     for (const redirectTo of targets) {
-      const oauth = await tab.client.auth.signInWithOAuth({ provider: 'standin', options: { redirectTo, skipBrowserRedirect: true } });
+      const oauth = await tab.client.auth.signInWithOAuth({ provider: 'emulator', options: { redirectTo, skipBrowserRedirect: true } });
       const response = await fetch(oauth.data.url, { redirect: 'manual' });
       const body = await response.json().catch(() => null);
       const otp = await tab.client.auth.signInWithOtp({ email, options: { emailRedirectTo: redirectTo } });

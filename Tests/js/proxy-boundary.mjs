@@ -1,6 +1,6 @@
 // supabase-js through the Proxy, watching the boundary from the browser's side: which response headers
 // reach the page (no upstream Set-Cookie, no CORS), which cookies the jar ends up with, and a page that
-// tries to send its own Authorization. The .NET test checks the other side in the stand-in's request log.
+// tries to send its own Authorization. The .NET test checks the other side in the emulator's request log.
 import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { env, CookieJar, browserFetch, memoryStorage, done, fail } from './lib/gateway-client.mjs';

@@ -59,7 +59,7 @@ public static class BenchRun
             await Group("memory", () => new MemoryScenario(stack, options, Log).RunAsync(results, sessions, ct));
 
             if (stack.Proxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase) ||
-                stack.StandInProxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase))
+                stack.EmulatorProxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase))
             {
                 results.Notes.Add("A Proxy logged an unhandled exception during the run (see its output).");
             }

@@ -7,7 +7,7 @@ using TestSupport;
 namespace EndToEnd.Tests.AuthFlows;
 
 /// <summary>
-/// redis-server, PostgreSQL, the stand-in and <see cref="Instances"/> SessionApi + Proxy pairs sharing that Redis.
+/// redis-server, PostgreSQL, the emulator and <see cref="Instances"/> SessionApi + Proxy pairs sharing that Redis.
 /// Unlike <see cref="GatewayStack"/>, GoTrue's external URL is the first Proxy's public URL
 /// (<c>&lt;origin&gt;/supabase/auth/v1</c>, what <c>[auth] external_url</c> does in the CLI), so the OAuth callback
 /// and email links come back through the gateway as they would in production.
@@ -31,15 +31,15 @@ public sealed class AuthFlowStack : IAsyncLifetime
     public int GoTrueTokenLifetimeSeconds { get; }
     public RedisServer Redis { get; private set; } = null!;
     public PostgresServer Postgres { get; private set; } = null!;
-    public ServiceProcess StandIn { get; private set; } = null!;
+    public ServiceProcess Emulator { get; private set; } = null!;
     public IReadOnlyList<ServiceProcess> SessionApis => _sessionApis;
     public IReadOnlyList<ServiceProcess> Proxies => _proxies;
     public Uri ProxyUrl => _proxies[0].Url;
     public string PublicOrigin => ProxyUrl.GetLeftPart(UriPartial.Authority);
     public string CallerKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>Talks to the stand-in directly (its inspection endpoints, or GoTrue as an attacker holding a token would).</summary>
-    public HttpClient StandInHttp { get; private set; } = null!;
+    /// <summary>Talks to the emulator directly (its inspection endpoints, or GoTrue as an attacker holding a token would).</summary>
+    public HttpClient EmulatorHttp { get; private set; } = null!;
 
     public static async Task<AuthFlowStack> StartAsync(int instances, int goTrueTokenLifetimeSeconds)
     {
@@ -58,15 +58,15 @@ public sealed class AuthFlowStack : IAsyncLifetime
         var proxyPorts = Enumerable.Range(0, Instances).Select(_ => FreePort.Next()).ToArray();
         var origin = $"http://127.0.0.1:{proxyPorts[0]}";
 
-        StandIn = await ServiceProcess.StartAsync("stand-in", "Tests/SupabaseStandIn", new Dictionary<string, string?>
+        Emulator = await ServiceProcess.StartAsync("emulator", "SupabaseEmulator", new Dictionary<string, string?>
         {
             ["ConnectionStrings:postgres"] = database,
-            ["StandIn:SiteUrl"] = origin,
-            ["StandIn:AdditionalRedirectUrls:0"] = origin + "/**",
-            ["StandIn:ExternalUrl"] = origin + "/supabase/auth/v1",
-            ["StandIn:AccessTokenLifetimeSeconds"] = GoTrueTokenLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Emulator:SiteUrl"] = origin,
+            ["Emulator:AdditionalRedirectUrls:0"] = origin + "/**",
+            ["Emulator:ExternalUrl"] = origin + "/supabase/auth/v1",
+            ["Emulator:AccessTokenLifetimeSeconds"] = GoTrueTokenLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, readyPath: "/auth/v1/health");
-        StandInHttp = new HttpClient { BaseAddress = StandIn.Url, Timeout = TimeSpan.FromSeconds(30) };
+        EmulatorHttp = new HttpClient { BaseAddress = Emulator.Url, Timeout = TimeSpan.FromSeconds(30) };
 
         using var identityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var identityPem = identityKey.ExportPkcs8PrivateKeyPem();
@@ -79,14 +79,14 @@ public sealed class AuthFlowStack : IAsyncLifetime
                 ["Jwt:Secret"] = LocalSupabaseKeys.JwtSecret,
                 ["Identity:SigningKeyPem"] = identityPem,
                 ["Identity:KeyId"] = "authflows-identity-1",
-                ["Supabase:Url"] = StandIn.Url.ToString().TrimEnd('/'),
+                ["Supabase:Url"] = Emulator.Url.ToString().TrimEnd('/'),
                 ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
                 ["Supabase:ServiceKey"] = LocalSupabaseKeys.ServiceRoleKey,
             });
             _sessionApis.Add(sessionApi);
             _proxies.Add(await ServiceProcess.StartAsync($"proxy-{i + 1}", "Proxy", new Dictionary<string, string?>
             {
-                ["Supabase:Url"] = StandIn.Url.ToString().TrimEnd('/'),
+                ["Supabase:Url"] = Emulator.Url.ToString().TrimEnd('/'),
                 ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
                 ["Gateway:SessionApiUrl"] = sessionApi.Url.ToString().TrimEnd('/'),
                 ["Gateway:SessionApiKey"] = CallerKey,
@@ -100,20 +100,20 @@ public sealed class AuthFlowStack : IAsyncLifetime
         NodeScript.RunAsync("auth-flows.mjs", input, new Dictionary<string, string>
         {
             ["PROXY_URL"] = ProxyUrl.ToString().TrimEnd('/'),
-            ["STANDIN_URL"] = StandIn.Url.ToString().TrimEnd('/'),
+            ["EMULATOR_URL"] = Emulator.Url.ToString().TrimEnd('/'),
             ["PUBLIC_ORIGIN"] = PublicOrigin,
             ["ANON_KEY"] = LocalSupabaseKeys.AnonKey,
             ["SERVICE_ROLE_KEY"] = LocalSupabaseKeys.ServiceRoleKey,
         }, TimeSpan.FromSeconds(90));
 
-    /// <summary>Requests the stand-in received under <paramref name="path"/> (the gateway's traffic as Supabase saw it).</summary>
-    public async Task<JsonArray> StandInRequestsAsync(string path) =>
-        (await StandInHttp.GetFromJsonAsync<JsonArray>("/__standin/requests?path=" + Uri.EscapeDataString(path)))!;
+    /// <summary>Requests the emulator received under <paramref name="path"/> (the gateway's traffic as Supabase saw it).</summary>
+    public async Task<JsonArray> EmulatorRequestsAsync(string path) =>
+        (await EmulatorHttp.GetFromJsonAsync<JsonArray>("/__emulator/requests?path=" + Uri.EscapeDataString(path)))!;
 
     public async Task DisposeAsync()
     {
-        StandInHttp?.Dispose();
-        foreach (var process in _proxies.Concat(_sessionApis).Append(StandIn).OfType<ServiceProcess>())
+        EmulatorHttp?.Dispose();
+        foreach (var process in _proxies.Concat(_sessionApis).Append(Emulator).OfType<ServiceProcess>())
         {
             await process.DisposeAsync();
         }

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace EndToEnd.Tests.AuthFlows;
 
 /// <summary>
-/// The redirecting sign-ins with the real supabase-js through the Proxy: OAuth with PKCE against the stand-in's fake
+/// The redirecting sign-ins with the real supabase-js through the Proxy: OAuth with PKCE against the emulator's fake
 /// provider, email OTP, magic link by token hash, the PKCE email link; and open redirects refused before Supabase.
 /// </summary>
 [Collection(AuthFlowCollection.Name)]
@@ -28,7 +28,7 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
         Assert.Equal("s256", o.GetProperty("authorize").GetProperty("codeChallengeMethod").GetString());
         var hops = o.GetProperty("hops").EnumerateArray().Select(h => (Url: h.GetProperty("url").GetString()!, Status: h.GetProperty("status").GetInt32())).ToList();
         Assert.Equal(
-            [stack.PublicOrigin + "/supabase/auth/v1/authorize", stack.StandIn.Url.ToString().TrimEnd('/') + "/__standin/oauth/authorize", stack.PublicOrigin + "/supabase/auth/v1/callback"],
+            [stack.PublicOrigin + "/supabase/auth/v1/authorize", stack.Emulator.Url.ToString().TrimEnd('/') + "/__emulator/oauth/authorize", stack.PublicOrigin + "/supabase/auth/v1/callback"],
             hops.Select(h => h.Url));
         Assert.All(hops, h => Assert.Equal(302, h.Status));
         var landed = new Uri(o.GetProperty("landed").GetString()!);
@@ -38,14 +38,14 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
         var exchange = o.GetProperty("exchange");
         Assert.True(exchange.GetProperty("error").ValueKind == JsonValueKind.Null, result.ToString());
         Assert.Equal(email, exchange.GetProperty("email").GetString());
-        Assert.Equal("standin", exchange.GetProperty("provider").GetString());
+        Assert.Equal("emulator", exchange.GetProperty("provider").GetString());
         Assert.Equal(200, o.GetProperty("edge").GetProperty("status").GetInt32());
         Assert.Equal(email, o.GetProperty("edge").GetProperty("email").GetString());
         Assert.Equal(email, o.GetProperty("user").GetString());
         await AssertPlaceholdersOnlyAsync(o);
 
         // The PKCE exchange went through the interception: Supabase saw exactly one, with the client's IP.
-        var exchanges = (await stack.StandInRequestsAsync("/auth/v1/token")).Where(r => ((string?)r!["query"])!.Contains("grant_type=pkce")).ToList();
+        var exchanges = (await stack.EmulatorRequestsAsync("/auth/v1/token")).Where(r => ((string?)r!["query"])!.Contains("grant_type=pkce")).ToList();
         Assert.NotEmpty(exchanges);
         output.WriteLine($"OAuth PKCE round trip: {o.GetProperty("totalMs").GetInt32()} ms (hops {string.Join(", ", o.GetProperty("hops").EnumerateArray().Select(h => h.GetProperty("ms").GetInt32() + " ms"))})");
     }
@@ -54,7 +54,7 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
     public async Task OpenRedirectAttemptsAreRefusedAndNeverReachSupabase()
     {
         var marker = Guid.NewGuid().ToString("N");
-        await stack.StandInHttp.GetAsync("/__standin/alive");
+        await stack.EmulatorHttp.GetAsync("/__emulator/alive");
         var result = await RunAsync(new { flow = "openRedirect", marker, email = NewEmail("redirect") });
 
         var attempts = result.Output.GetProperty("results").EnumerateArray().ToList();
@@ -71,10 +71,10 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
             Assert.Equal("validation_failed", otp.GetProperty("code").GetString());
         }
 
-        // The stand-in's log holds every request it received: none carries the marker.
-        var seen = await stack.StandInRequestsAsync("/auth/v1/");
+        // The emulator's log holds every request it received: none carries the marker.
+        var seen = await stack.EmulatorRequestsAsync("/auth/v1/");
         Assert.DoesNotContain(seen, r => r!.ToJsonString().Contains(marker, StringComparison.Ordinal));
-        output.WriteLine($"{attempts.Count} hostile redirect_to values x 2 routes refused with 400; stand-in log ({seen.Count} auth requests) has none of them");
+        output.WriteLine($"{attempts.Count} hostile redirect_to values x 2 routes refused with 400; emulator log ({seen.Count} auth requests) has none of them");
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
         Assert.Equal(200, o.GetProperty("edge").GetProperty("status").GetInt32());
         Assert.Equal(email, o.GetProperty("edge").GetProperty("email").GetString());
         await AssertPlaceholdersOnlyAsync(o);
-        Assert.DoesNotContain(await stack.StandInRequestsAsync("/auth/v1/verify"), r => r!.ToJsonString().Contains(marker, StringComparison.Ordinal));
+        Assert.DoesNotContain(await stack.EmulatorRequestsAsync("/auth/v1/verify"), r => r!.ToJsonString().Contains(marker, StringComparison.Ordinal));
     }
 
     private async Task<NodeResult> RunAsync(object input)
@@ -145,11 +145,11 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
         Assert.True(stored.Count >= 2, "supabase-js stored no session");
         foreach (var token in stored)
         {
-            Assert.DoesNotContain("standin_provider_token", token); // the provider token stays server-side too
+            Assert.DoesNotContain("emulator_provider_token", token); // the provider token stays server-side too
             using var user = new HttpRequestMessage(HttpMethod.Get, "/auth/v1/user");
             user.Headers.Add("apikey", LocalSupabaseKeys.AnonKey);
             user.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
-            using var userAnswer = await stack.StandInHttp.SendAsync(user);
+            using var userAnswer = await stack.EmulatorHttp.SendAsync(user);
             Assert.NotEqual(HttpStatusCode.OK, userAnswer.StatusCode);
 
             using var refresh = new HttpRequestMessage(HttpMethod.Post, "/auth/v1/token?grant_type=refresh_token")
@@ -157,7 +157,7 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
                 Content = new StringContent(JsonSerializer.Serialize(new { refresh_token = token }), MediaTypeHeaderValue.Parse("application/json")),
             };
             refresh.Headers.Add("apikey", LocalSupabaseKeys.AnonKey);
-            using var refreshAnswer = await stack.StandInHttp.SendAsync(refresh);
+            using var refreshAnswer = await stack.EmulatorHttp.SendAsync(refresh);
             Assert.NotEqual(HttpStatusCode.OK, refreshAnswer.StatusCode);
         }
     }

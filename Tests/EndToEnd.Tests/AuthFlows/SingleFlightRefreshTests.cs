@@ -10,7 +10,7 @@ namespace EndToEnd.Tests.AuthFlows;
 /// <summary>
 /// Server-side refresh of the GoTrue session behind a gateway session, with two SessionApi instances on one Redis
 /// resolving the same cookie at the same moment: GoTrue's rotating refresh token is spent once per refresh (the
-/// stand-in counts), every caller gets the refreshed session, and GoTrue sees the end user's IP.
+/// emulator counts), every caller gets the refreshed session, and GoTrue sees the end user's IP.
 /// </summary>
 public sealed class SingleFlightRefreshTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -49,7 +49,7 @@ public sealed class SingleFlightRefreshTests(ITestOutputHelper output) : IAsyncL
             Assert.Equal(round, spends.Refreshes);
             Assert.Equal(round, spends.Rotations);
             Assert.Equal(0, spends.Rejected);
-            var refreshes = (await _stack.StandInHttp.GetFromJsonAsync<JsonArray>($"/__standin/requests?path=/auth/v1/token&after={after}"))!
+            var refreshes = (await _stack.EmulatorHttp.GetFromJsonAsync<JsonArray>($"/__emulator/requests?path=/auth/v1/token&after={after}"))!
                 .Where(r => ((string?)r!["query"])!.Contains("grant_type=refresh_token", StringComparison.Ordinal)).ToList();
             var refresh = Assert.Single(refreshes);
             Assert.Equal(EndUserIp, (string?)refresh!["headers"]!["sb-forwarded-for"]);
@@ -83,12 +83,12 @@ public sealed class SingleFlightRefreshTests(ITestOutputHelper output) : IAsyncL
         using (var signIn = new HttpRequestMessage(HttpMethod.Post, "/auth/v1/token?grant_type=password") { Content = JsonContent.Create(new { email, password = "correct-horse-battery" }) })
         {
             signIn.Headers.Add("apikey", TestSupport.LocalSupabaseKeys.AnonKey);
-            using var answer = await _stack.StandInHttp.SendAsync(signIn);
+            using var answer = await _stack.EmulatorHttp.SendAsync(signIn);
             var token = (string)(await answer.Content.ReadFromJsonAsync<JsonObject>())!["access_token"]!;
             using var logout = new HttpRequestMessage(HttpMethod.Post, "/auth/v1/logout?scope=global");
             logout.Headers.Add("apikey", TestSupport.LocalSupabaseKeys.AnonKey);
             logout.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            Assert.Equal(HttpStatusCode.NoContent, (await _stack.StandInHttp.SendAsync(logout)).StatusCode);
+            Assert.Equal(HttpStatusCode.NoContent, (await _stack.EmulatorHttp.SendAsync(logout)).StatusCode);
         }
 
         await WaitUntilDueAsync(signedUp);
@@ -200,12 +200,12 @@ public sealed class SingleFlightRefreshTests(ITestOutputHelper output) : IAsyncL
     }
 
     private async Task<long> LastTokenRequestSeqAsync() =>
-        (await _stack.StandInHttp.GetFromJsonAsync<JsonArray>("/__standin/requests?path=/auth/v1/token"))!
+        (await _stack.EmulatorHttp.GetFromJsonAsync<JsonArray>("/__emulator/requests?path=/auth/v1/token"))!
             .Select(r => (long)r!["seq"]!).DefaultIfEmpty(0).Max();
 
     private async Task<(int Refreshes, int Rotations, int Rejected)> SpendsAsync(string goTrueSessionId)
     {
-        var spends = (await _stack.StandInHttp.GetFromJsonAsync<JsonObject>($"/__standin/refresh-spends?session_id={goTrueSessionId}"))!;
+        var spends = (await _stack.EmulatorHttp.GetFromJsonAsync<JsonObject>($"/__emulator/refresh-spends?session_id={goTrueSessionId}"))!;
         return ((int)spends["refreshes"]!, (int)spends["rotations"]!, (int)spends["rejected"]!);
     }
 }

@@ -76,8 +76,8 @@ public sealed partial class HardeningBatteryTests(GatewayStack stack, ITestOutpu
             Assert.DoesNotContain(forged, reply, StringComparison.Ordinal);
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
 
-            using var standIn = new HttpClient { BaseAddress = stack.StandInUrl };
-            var seen = (await standIn.GetFromJsonAsync<JsonObject>($"/__standin/realtime/tokens?topic={topic}"))!["tokens"]!.AsArray();
+            using var emulator = new HttpClient { BaseAddress = stack.EmulatorUrl };
+            var seen = (await emulator.GetFromJsonAsync<JsonObject>($"/__emulator/realtime/tokens?topic={topic}"))!["tokens"]!.AsArray();
             Assert.NotEmpty(seen!);
             Assert.DoesNotContain(seen!, e => e?["token"]?.GetValue<string>() == forged);
             output.WriteLine($"{kind} (cookie: {withCookie}): Realtime saw {string.Join(", ", seen!.Select(e => e?["role"]?.ToString() ?? "?"))}");
@@ -93,11 +93,11 @@ public sealed partial class HardeningBatteryTests(GatewayStack stack, ITestOutpu
         {
             request = request with { Headers = [.. request.Headers, ("X-Battery-Row", row.Id)] };
         }
-        using var standIn = new HttpClient { BaseAddress = stack.StandInUrl };
-        var after = await LastSeqAsync(standIn);
+        using var emulator = new HttpClient { BaseAddress = stack.EmulatorUrl };
+        var after = await LastSeqAsync(emulator);
         if (row.Fault is { } fault)
         {
-            using var set = await standIn.PostAsJsonAsync("/__standin/faults", new { path = fault.Path, mode = fault.Mode });
+            using var set = await emulator.PostAsJsonAsync("/__emulator/faults", new { path = fault.Path, mode = fault.Mode });
             set.EnsureSuccessStatusCode();
         }
         RawResponse response;
@@ -109,7 +109,7 @@ public sealed partial class HardeningBatteryTests(GatewayStack stack, ITestOutpu
         {
             if (row.Fault is not null)
             {
-                (await standIn.DeleteAsync("/__standin/faults")).EnsureSuccessStatusCode();
+                (await emulator.DeleteAsync("/__emulator/faults")).EnsureSuccessStatusCode();
             }
         }
         output.WriteLine($"{row.Id}: {response.Status} {Truncate(response.Body)}");
@@ -134,7 +134,7 @@ public sealed partial class HardeningBatteryTests(GatewayStack stack, ITestOutpu
         if (row.UpstreamMustNotSee is { } secret)
         {
             var value = secret(input);
-            var logged = (await LoggedAsync(standIn, after)).Where(r => r["headers"]?["x-battery-row"]?.GetValue<string>() == row.Id).ToList();
+            var logged = (await LoggedAsync(emulator, after)).Where(r => r["headers"]?["x-battery-row"]?.GetValue<string>() == row.Id).ToList();
             foreach (var entry in logged)
             {
                 Assert.DoesNotContain(value, entry.ToJsonString(), StringComparison.Ordinal);
@@ -157,11 +157,11 @@ public sealed partial class HardeningBatteryTests(GatewayStack stack, ITestOutpu
         return new BatteryInput(cookie, placeholder, s.PublicOrigin);
     });
 
-    private static async Task<long> LastSeqAsync(HttpClient standIn) =>
-        (await LoggedAsync(standIn, 0)).Select(r => r["seq"]!.GetValue<long>()).DefaultIfEmpty(0).Max();
+    private static async Task<long> LastSeqAsync(HttpClient emulator) =>
+        (await LoggedAsync(emulator, 0)).Select(r => r["seq"]!.GetValue<long>()).DefaultIfEmpty(0).Max();
 
-    private static async Task<List<JsonNode>> LoggedAsync(HttpClient standIn, long after) =>
-        [.. (await standIn.GetFromJsonAsync<JsonArray>($"/__standin/requests?after={after}"))!.OfType<JsonNode>()];
+    private static async Task<List<JsonNode>> LoggedAsync(HttpClient emulator, long after) =>
+        [.. (await emulator.GetFromJsonAsync<JsonArray>($"/__emulator/requests?after={after}"))!.OfType<JsonNode>()];
 
     private static async Task<string> ReceiveTextAsync(WebSocket socket, CancellationToken ct)
     {

@@ -15,7 +15,7 @@ public enum BatteryTarget
 }
 
 /// <summary>
-/// One hostile or malformed request and the exact status it must get. <paramref name="Fault"/> breaks the stand-in's
+/// One hostile or malformed request and the exact status it must get. <paramref name="Fault"/> breaks the emulator's
 /// answer for that path first; <paramref name="UpstreamMustNotSee"/> is a value that must not reach Supabase.
 /// </summary>
 public sealed record HostileCase(

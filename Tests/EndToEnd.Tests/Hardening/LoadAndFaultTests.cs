@@ -73,7 +73,7 @@ public sealed class LoadAndFaultTests(ITestOutputHelper output)
         var user = await LoadRun.SignUpAsync(http, stack, $"down-{Guid.NewGuid():N}@example.com");
         Assert.NotNull(user);
 
-        await stack.StandIn.StopAsync();
+        await stack.Emulator.StopAsync();
         var cases = new (string Name, Func<HttpRequestMessage> Request)[]
         {
             ("anonymous REST read", () => new HttpRequestMessage(HttpMethod.Get, "/supabase/rest/v1/posts?select=*")),
@@ -94,11 +94,11 @@ public sealed class LoadAndFaultTests(ITestOutputHelper output)
             Assert.False(string.IsNullOrEmpty(body["msg"]?.GetValue<string>()));
             Assert.DoesNotContain("   at ", text);
             Assert.DoesNotContain("Exception", text);
-            Assert.DoesNotContain(stack.StandInUrl.Authority, text);
+            Assert.DoesNotContain(stack.EmulatorUrl.Authority, text);
             Assert.False(response.Headers.Contains("Set-Cookie"), name);
         }
 
-        await stack.StandIn.StartAgainAsync();
+        await stack.Emulator.StartAgainAsync();
         foreach (var (name, request) in cases)
         {
             using var response = await http.SendAsync(request());

@@ -24,7 +24,7 @@ public sealed record GatewayStackOptions
 }
 
 /// <summary>
-/// The whole gateway on loopback as real processes: redis-server, PostgreSQL 15, the Supabase stand-in,
+/// The whole gateway on loopback as real processes: redis-server, PostgreSQL 15, the Supabase emulator,
 /// the SessionApi, SampleWeb and the Proxy. Shared by a test collection (<see cref="GatewayCollection"/>);
 /// tests that break things (stop Redis, restart services) start their own with <see cref="StartAsync"/>.
 /// </summary>
@@ -44,13 +44,13 @@ public sealed class GatewayStack : IAsyncLifetime
     public RedisServer Redis { get; private set; } = null!;
     public PostgresServer Postgres { get; private set; } = null!;
     public string DatabaseConnectionString { get; private set; } = "";
-    public ServiceProcess StandIn { get; private set; } = null!;
+    public ServiceProcess Emulator { get; private set; } = null!;
     public ServiceProcess SessionApi { get; private set; } = null!;
     public ServiceProcess? SampleWeb { get; private set; }
     public ServiceProcess Proxy { get; private set; } = null!;
 
     public Uri ProxyUrl => Proxy.Url;
-    public Uri StandInUrl => StandIn.Url;
+    public Uri EmulatorUrl => Emulator.Url;
 
     /// <summary>The origin browsers use; the only one the Proxy trusts for CSRF and websocket upgrades.</summary>
     public string PublicOrigin => ProxyUrl.GetLeftPart(UriPartial.Authority);
@@ -70,16 +70,16 @@ public sealed class GatewayStack : IAsyncLifetime
         var postgres = PostgresServer.StartAsync();
         Redis = await redis;
         Postgres = await postgres;
-        DatabaseConnectionString = await Postgres.CreateDatabaseAsync("standin");
+        DatabaseConnectionString = await Postgres.CreateDatabaseAsync("emulator");
 
         var proxyPort = FreePort.Next();
         var publicOrigin = $"http://127.0.0.1:{proxyPort}";
 
-        StandIn = await ServiceProcess.StartAsync("stand-in", "Tests/SupabaseStandIn", With("StandIn", new()
+        Emulator = await ServiceProcess.StartAsync("emulator", "SupabaseEmulator", With("Emulator", new()
         {
             ["ConnectionStrings:postgres"] = DatabaseConnectionString,
-            ["StandIn:SiteUrl"] = publicOrigin,
-            ["StandIn:AdditionalRedirectUrls:0"] = publicOrigin + "/**",
+            ["Emulator:SiteUrl"] = publicOrigin,
+            ["Emulator:AdditionalRedirectUrls:0"] = publicOrigin + "/**",
         }), readyPath: "/auth/v1/health");
 
         using var identityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -91,7 +91,7 @@ public sealed class GatewayStack : IAsyncLifetime
             ["Jwt:LifetimeSeconds"] = Options.JwtLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:SigningKeyPem"] = identityKey.ExportPkcs8PrivateKeyPem(),
             ["Identity:KeyId"] = "test-identity-1",
-            ["Supabase:Url"] = StandInUrl.ToString().TrimEnd('/'),
+            ["Supabase:Url"] = EmulatorUrl.ToString().TrimEnd('/'),
             ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
             ["Supabase:ServiceKey"] = LocalSupabaseKeys.ServiceRoleKey,
         }));
@@ -101,14 +101,14 @@ public sealed class GatewayStack : IAsyncLifetime
             SampleWeb = await ServiceProcess.StartAsync("sampleweb", "SampleWeb", With("SampleWeb", new()
             {
                 ["Gateway:SessionApiUrl"] = SessionApi.Url.ToString().TrimEnd('/'),
-                ["Supabase:Url"] = StandInUrl.ToString().TrimEnd('/'),
+                ["Supabase:Url"] = EmulatorUrl.ToString().TrimEnd('/'),
                 ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
             }));
         }
 
         _proxySettings = With("Proxy", new()
         {
-            ["Supabase:Url"] = StandInUrl.ToString().TrimEnd('/'),
+            ["Supabase:Url"] = EmulatorUrl.ToString().TrimEnd('/'),
             ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
             ["Gateway:SessionApiUrl"] = SessionApi.Url.ToString().TrimEnd('/'),
             ["Gateway:SessionApiKey"] = SessionApiCallerKey,
@@ -148,7 +148,7 @@ public sealed class GatewayStack : IAsyncLifetime
         NodeScript.RunAsync(script, input, new Dictionary<string, string>
         {
             ["PROXY_URL"] = ProxyUrl.ToString().TrimEnd('/'),
-            ["STANDIN_URL"] = StandInUrl.ToString().TrimEnd('/'),
+            ["EMULATOR_URL"] = EmulatorUrl.ToString().TrimEnd('/'),
             ["PUBLIC_ORIGIN"] = PublicOrigin,
             ["ANON_KEY"] = LocalSupabaseKeys.AnonKey,
             ["SERVICE_ROLE_KEY"] = LocalSupabaseKeys.ServiceRoleKey,
@@ -163,7 +163,7 @@ public sealed class GatewayStack : IAsyncLifetime
         await DisposeQuietly(Proxy);
         await DisposeQuietly(SampleWeb);
         await DisposeQuietly(SessionApi);
-        await DisposeQuietly(StandIn);
+        await DisposeQuietly(Emulator);
         if (Redis is not null)
         {
             await Redis.DisposeAsync();

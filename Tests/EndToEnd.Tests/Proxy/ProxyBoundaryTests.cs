@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace EndToEnd.Tests.Proxy;
 
 /// <summary>
-/// What crosses the Proxy, checked at both ends with real processes: the stand-in's request log shows what
+/// What crosses the Proxy, checked at both ends with real processes: the emulator's request log shows what
 /// Supabase received; the HTTP answers show what a browser would get.
 /// </summary>
 [Collection(GatewayCollection.Name)]
@@ -143,8 +143,8 @@ public sealed class ProxyBoundaryTests(GatewayStack stack, ITestOutputHelper out
 
     private static async Task<List<JsonNode>> LoggedAsync(GatewayStack target, long after)
     {
-        using var http = new HttpClient { BaseAddress = target.StandInUrl };
-        var entries = await http.GetFromJsonAsync<JsonArray>($"/__standin/requests?after={after}");
+        using var http = new HttpClient { BaseAddress = target.EmulatorUrl };
+        var entries = await http.GetFromJsonAsync<JsonArray>($"/__emulator/requests?after={after}");
         return [.. entries!.OfType<JsonNode>()];
     }
 }

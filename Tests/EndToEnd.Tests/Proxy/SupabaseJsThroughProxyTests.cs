@@ -60,7 +60,7 @@ public sealed class SupabaseJsThroughProxyTests(GatewayStack stack, ITestOutputH
             }
         }
         Assert.NotEmpty(candidates);
-        using var http = new HttpClient { BaseAddress = stack.StandInUrl };
+        using var http = new HttpClient { BaseAddress = stack.EmulatorUrl };
         foreach (var candidate in candidates)
         {
             using var user = new HttpRequestMessage(HttpMethod.Get, "/auth/v1/user");

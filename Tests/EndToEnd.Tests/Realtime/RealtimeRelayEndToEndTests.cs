@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace EndToEnd.Tests.Realtime;
 
 /// <summary>
-/// The official supabase-js (Node) talking Realtime through the Proxy to the stand-in, with real services: broadcast in
+/// The official supabase-js (Node) talking Realtime through the Proxy to the emulator, with real services: broadcast in
 /// both serializers, token rotation over several short lifetimes, revocation across Proxy instances, origin checks and
 /// hostile frames.
 /// </summary>
@@ -250,7 +250,7 @@ public sealed class RealtimeRelayEndToEndTests(RealtimeStack realtime, ITestOutp
     private async Task<List<JsonElement>> TokensAsync(string topic)
     {
         using var http = new HttpClient();
-        var log = await http.GetFromJsonAsync<JsonElement>(new Uri(Stack.StandInUrl, $"/__standin/realtime/tokens?topic={Uri.EscapeDataString(topic)}"));
+        var log = await http.GetFromJsonAsync<JsonElement>(new Uri(Stack.EmulatorUrl, $"/__emulator/realtime/tokens?topic={Uri.EscapeDataString(topic)}"));
         return [.. log.GetProperty("tokens").EnumerateArray()];
     }
 

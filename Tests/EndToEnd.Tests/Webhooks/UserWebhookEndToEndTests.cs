@@ -42,7 +42,7 @@ public sealed class WebhookStack : IAsyncLifetime
 
 /// <summary>
 /// User changes made in Supabase (GoTrue's admin API changing auth.users) reach live gateway sessions through the
-/// trigger in schema.sql, pg_net (the stand-in's shim) and the Proxy's signed webhook: an update shows in the next
+/// trigger in schema.sql, pg_net (the emulator's shim) and the Proxy's signed webhook: an update shows in the next
 /// /edge/v1/session and the next minted JWT, a ban or a deletion ends every session and closes its sockets.
 /// </summary>
 public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHelper output) : IClassFixture<WebhookStack>
@@ -175,7 +175,7 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
     public async Task Only_the_service_role_may_change_users_through_the_admin_api()
     {
         var (userId, cookie) = await SignUpAsync();
-        using var http = new HttpClient { BaseAddress = Stack.StandInUrl };
+        using var http = new HttpClient { BaseAddress = Stack.EmulatorUrl };
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/auth/v1/admin/users/{userId}") { Content = JsonContent.Create(new { ban_duration = "24h" }) };
         request.Headers.Add("apikey", LocalSupabaseKeys.AnonKey);
         request.Headers.Authorization = new("Bearer", LocalSupabaseKeys.AnonKey);
@@ -230,10 +230,10 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
         Assert.NotNull(await SessionAsync(cookie));
     }
 
-    /// <summary>GoTrue's admin API on the stand-in (service_role), as a dashboard or a server would change a user.</summary>
+    /// <summary>GoTrue's admin API on the emulator (service_role), as a dashboard or a server would change a user.</summary>
     private async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string userId, object body)
     {
-        using var http = new HttpClient { BaseAddress = Stack.StandInUrl };
+        using var http = new HttpClient { BaseAddress = Stack.EmulatorUrl };
         using var request = new HttpRequestMessage(method, $"/auth/v1/admin/users/{userId}") { Content = JsonContent.Create(body) };
         request.Headers.Add("apikey", LocalSupabaseKeys.ServiceRoleKey);
         request.Headers.Authorization = new("Bearer", LocalSupabaseKeys.ServiceRoleKey);
@@ -243,19 +243,19 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
     /// <summary>The claims of the JWT the Proxy attaches to this cookie's next request to Supabase.</summary>
     private async Task<JsonObject> ForwardedClaimsAsync(string cookie)
     {
-        using var inspect = new HttpClient { BaseAddress = Stack.StandInUrl };
+        using var inspect = new HttpClient { BaseAddress = Stack.EmulatorUrl };
         var marker = Guid.NewGuid().ToString("N");
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = Stack.ProxyUrl };
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/supabase/rest/v1/posts?select=id&limit=1&marker=eq.{marker}");
         request.Headers.Add("Cookie", "sb-session=" + cookie);
         request.Headers.Add("apikey", LocalSupabaseKeys.AnonKey);
         using var _ = await http.SendAsync(request);
-        var logged = await inspect.GetFromJsonAsync<JsonArray>("/__standin/requests?path=/rest/v1/posts");
+        var logged = await inspect.GetFromJsonAsync<JsonArray>("/__emulator/requests?path=/rest/v1/posts");
         var entry = logged!.OfType<JsonObject>().Last(e => e["query"]?.GetValue<string>().Contains(marker, StringComparison.Ordinal) == true);
         return entry["bearerClaims"]!.AsObject();
     }
 
-    /// <summary>Deliveries pg_net (the stand-in's worker) recorded: how many, and how many the Proxy did not accept.</summary>
+    /// <summary>Deliveries pg_net (the emulator's worker) recorded: how many, and how many the Proxy did not accept.</summary>
     private async Task<(long Delivered, long Refused)> DeliveriesAsync()
     {
         await using var query = fixture.Database.CreateCommand("select count(*), count(*) filter (where status_code is distinct from 200) from net._http_response");

@@ -10,7 +10,7 @@ using TestSupport;
 
 namespace Proxy.Tests.Realtime;
 
-/// <summary>A websocket server standing in for Realtime: records what the relay sends and echoes it back.</summary>
+/// <summary>A websocket server emulatorg in for Realtime: records what the relay sends and echoes it back.</summary>
 public sealed class FakeRealtimeUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;

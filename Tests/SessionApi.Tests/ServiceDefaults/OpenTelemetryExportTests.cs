@@ -13,7 +13,7 @@ using Xunit.Abstractions;
 
 namespace SessionApi.Tests.ServiceDefaults;
 
-/// <summary>With OTEL_EXPORTER_OTLP_ENDPOINT set, logs, traces and metrics reach an OTLP/HTTP collector (a stand-in here).</summary>
+/// <summary>With OTEL_EXPORTER_OTLP_ENDPOINT set, logs, traces and metrics reach an OTLP/HTTP collector (an emulator here).</summary>
 public sealed class OpenTelemetryExportTests(ITestOutputHelper output)
 {
     [Fact]

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 
 export const env = {
   proxyUrl: process.env.PROXY_URL,
-  standInUrl: process.env.STANDIN_URL,
+  emulatorUrl: process.env.EMULATOR_URL,
   origin: process.env.PUBLIC_ORIGIN,
   anonKey: process.env.ANON_KEY,
   serviceRoleKey: process.env.SERVICE_ROLE_KEY,

@@ -3,7 +3,7 @@ using System.Text;
 namespace Gateway.Bench.Roles;
 
 /// <summary>
-/// The benchmark's stand-in for a fast Supabase REST endpoint: every request gets the same ~700-byte JSON array,
+/// The benchmark's emulator for a fast Supabase REST endpoint: every request gets the same ~700-byte JSON array,
 /// so the measured differences are the proxies', not the backend's.
 /// </summary>
 public static class UpstreamApp

@@ -10,7 +10,7 @@ using TestSupport;
 namespace Gateway.Bench.Scenarios;
 
 /// <summary>
-/// Scenario 6: broadcasts per second from one socket to another on the same topic, straight to the stand-in's Realtime
+/// Scenario 6: broadcasts per second from one socket to another on the same topic, straight to the emulator's Realtime
 /// vs through the gateway's relay (cookie session, token rewritten in the join), for both serializers. The publisher
 /// keeps a fixed window of broadcasts in flight (closed loop), so the figure is the pipeline's capacity, not a queue.
 /// </summary>
@@ -39,9 +39,9 @@ public sealed class RealtimeScenario(BenchStack stack, BenchOptions options, Act
         var serializer = v2 ? "2.0.0" : "1.0.0";
         var relay = path == Relay;
         var uri = relay
-            ? PhoenixSocket.RealtimeUri(stack.StandInProxy.Url, "/supabase", LocalSupabaseKeys.AnonKey, v2)
-            : PhoenixSocket.RealtimeUri(stack.StandIn.Url, "", LocalSupabaseKeys.AnonKey, v2);
-        var origin = relay ? BenchStack.OriginOf(stack.StandInProxy) : null;
+            ? PhoenixSocket.RealtimeUri(stack.EmulatorProxy.Url, "/supabase", LocalSupabaseKeys.AnonKey, v2)
+            : PhoenixSocket.RealtimeUri(stack.Emulator.Url, "", LocalSupabaseKeys.AnonKey, v2);
+        var origin = relay ? BenchStack.OriginOf(stack.EmulatorProxy) : null;
         var cookie = relay ? session.CookieHeader : null;
         // Direct clients hold a user JWT themselves; through the relay they hold only the placeholder, which the relay replaces.
         var token = relay

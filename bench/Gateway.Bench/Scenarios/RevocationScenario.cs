@@ -39,8 +39,8 @@ public sealed class RevocationScenario(BenchStack stack, BenchOptions options, A
                 throw new InvalidOperationException("the victim's session was not live before the revocation");
             }
             using var socket = await PhoenixSocket.ConnectAsync(
-                PhoenixSocket.RealtimeUri(stack.StandInProxy.Url, "/supabase", LocalSupabaseKeys.AnonKey, v2: true), v2: true,
-                BenchStack.OriginOf(stack.StandInProxy), victim.CookieHeader, ct);
+                PhoenixSocket.RealtimeUri(stack.EmulatorProxy.Url, "/supabase", LocalSupabaseKeys.AnonKey, v2: true), v2: true,
+                BenchStack.OriginOf(stack.EmulatorProxy), victim.CookieHeader, ct);
             await socket.JoinAsync($"realtime:revoke-{i}", "placeholder", ct);
             using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
             giveUp.CancelAfter(TimeSpan.FromSeconds(5));

@@ -9,7 +9,7 @@ using TestSupport;
 namespace Gateway.Bench.Scenarios;
 
 /// <summary>
-/// Scenario 5: <c>POST /auth/v1/token?grant_type=password</c> straight to the stand-in's GoTrue vs through the gateway
+/// Scenario 5: <c>POST /auth/v1/token?grant_type=password</c> straight to the emulator's GoTrue vs through the gateway
 /// (which forwards it, hands the GoTrue session to the SessionApi, sets the cookie and answers a placeholder).
 /// One connection per path, sequential, the two paths interleaved so drift hits both alike.
 /// </summary>
@@ -27,14 +27,14 @@ public sealed class SignInScenario(BenchStack stack, BenchOptions options, Actio
 
     public async Task RunAsync(BenchResults results, SessionFactory sessions, CancellationToken ct)
     {
-        using var direct = Client(stack.StandIn.Url);
-        using var gateway = Client(stack.StandInProxy.Url);
+        using var direct = Client(stack.Emulator.Url);
+        using var gateway = Client(stack.EmulatorProxy.Url);
         var email = $"signin-{Guid.NewGuid():N}@bench.test";
         using (var signUp = await SendAsync(direct, "/auth/v1/signup", email, ct))
         {
             if (signUp.StatusCode != HttpStatusCode.OK)
             {
-                throw new InvalidOperationException($"sign-up on the stand-in answered {(int)signUp.StatusCode}: {await signUp.Content.ReadAsStringAsync(ct)}");
+                throw new InvalidOperationException($"sign-up on the emulator answered {(int)signUp.StatusCode}: {await signUp.Content.ReadAsStringAsync(ct)}");
             }
         }
 

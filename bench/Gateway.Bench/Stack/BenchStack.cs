@@ -5,8 +5,8 @@ namespace Gateway.Bench.Stack;
 
 /// <summary>
 /// Everything on loopback as separate processes, started like the end-to-end tests start them (GatewayStack):
-/// redis-server, PostgreSQL + the Supabase stand-in, the SessionApi, the bench upstream, a bare YARP, and two Proxies —
-/// one whose Supabase is the bench upstream (HTTP scenarios, memory) and one whose Supabase is the stand-in (sign-in,
+/// redis-server, PostgreSQL + the Supabase emulator, the SessionApi, the bench upstream, a bare YARP, and two Proxies —
+/// one whose Supabase is the bench upstream (HTTP scenarios, memory) and one whose Supabase is the emulator (sign-in,
 /// Realtime, socket revocation). Both Proxies share the SessionApi, as instances of one deployment do.
 /// </summary>
 public sealed class BenchStack : IAsyncDisposable
@@ -19,7 +19,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public RedisServer Redis { get; private set; } = null!;
     public PostgresServer Postgres { get; private set; } = null!;
-    public ServiceProcess StandIn { get; private set; } = null!;
+    public ServiceProcess Emulator { get; private set; } = null!;
     public ServiceProcess SessionApi { get; private set; } = null!;
     public ServiceProcess Upstream { get; private set; } = null!;
     public ServiceProcess BareYarp { get; private set; } = null!;
@@ -27,8 +27,8 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>The Proxy in front of the bench upstream.</summary>
     public ServiceProcess Proxy { get; private set; } = null!;
 
-    /// <summary>The Proxy in front of the stand-in (GoTrue, Realtime).</summary>
-    public ServiceProcess StandInProxy { get; private set; } = null!;
+    /// <summary>The Proxy in front of the emulator (GoTrue, Realtime).</summary>
+    public ServiceProcess EmulatorProxy { get; private set; } = null!;
 
     public string SessionApiCallerKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
@@ -67,15 +67,15 @@ public sealed class BenchStack : IAsyncDisposable
         {
             await RedisConfig.UseSnapshotsOnlyAsync(Redis.Port);
         }
-        var database = await Postgres.CreateDatabaseAsync("standin");
+        var database = await Postgres.CreateDatabaseAsync("emulator");
 
-        log("starting the Supabase stand-in, the bench upstream and bare YARP");
-        var standIn = ServiceProcess.StartAsync("stand-in", "Tests/SupabaseStandIn", With(new()
+        log("starting the Supabase emulator, the bench upstream and bare YARP");
+        var emulator = ServiceProcess.StartAsync("emulator", "SupabaseEmulator", With(new()
         {
             ["ConnectionStrings:postgres"] = database,
         }), readyPath: "/auth/v1/health");
         var upstream = ServiceProcess.StartAsync("upstream", "bench/Gateway.Bench", With(new() { ["Bench:Role"] = "upstream" }));
-        StandIn = await standIn;
+        Emulator = await emulator;
         Upstream = await upstream;
         BareYarp = await ServiceProcess.StartAsync("bare-yarp", "bench/Gateway.Bench", With(new()
         {
@@ -93,16 +93,16 @@ public sealed class BenchStack : IAsyncDisposable
             ["Jwt:LifetimeSeconds"] = JwtLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:SigningKeyPem"] = identityKey.ExportPkcs8PrivateKeyPem(),
             ["Identity:KeyId"] = "bench-identity-1",
-            ["Supabase:Url"] = Trim(StandIn.Url),
+            ["Supabase:Url"] = Trim(Emulator.Url),
             ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
             ["Supabase:ServiceKey"] = LocalSupabaseKeys.ServiceRoleKey,
         }));
         var proxy = StartProxyAsync("proxy", Upstream.Url);
-        var standInProxy = StartProxyAsync("proxy-standin", StandIn.Url);
+        var emulatorProxy = StartProxyAsync("proxy-emulator", Emulator.Url);
         Proxy = await proxy;
-        StandInProxy = await standInProxy;
+        EmulatorProxy = await emulatorProxy;
         await WaitForEventStreamAsync(Proxy);
-        await WaitForEventStreamAsync(StandInProxy);
+        await WaitForEventStreamAsync(EmulatorProxy);
     }
 
     private Task<ServiceProcess> StartProxyAsync(string name, Uri supabase)
@@ -153,7 +153,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in new[] { Proxy, StandInProxy, SessionApi, BareYarp, Upstream, StandIn })
+        foreach (var service in new[] { Proxy, EmulatorProxy, SessionApi, BareYarp, Upstream, Emulator })
         {
             if (service is not null)
             {

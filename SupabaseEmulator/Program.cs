@@ -1,0 +1,28 @@
+using SupabaseEmulator;
+using SupabaseEmulator.Database;
+using SupabaseEmulator.GoTrue;
+using SupabaseEmulator.Inspection;
+using SupabaseEmulator.PostgRest;
+using SupabaseEmulator.Realtime;
+
+// An emulator for the Supabase API gateway (GoTrue, PostgREST, Realtime) for tests and Docker-less local runs.
+// It follows shared/docs/supabase-contract.md; it is not Supabase and not part of the product.
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddEmulatorOptions(builder.Configuration);
+await builder.AddEmulatorDatabaseAsync();
+builder.Services.AddGoTrueEmulator();
+builder.Services.AddPostgRestEmulator();
+builder.Services.AddRealtimeEmulator();
+builder.Services.AddEmulatorInspection();
+
+var app = builder.Build();
+await app.InitializeEmulatorDatabaseAsync();
+
+app.UseEmulatorErrors();
+app.UseEmulatorGateway();
+app.MapGoTrue();
+app.MapPostgRest();
+app.MapRealtimeEmulator();
+app.MapEmulatorInspection();
+
+await app.RunAsync();
