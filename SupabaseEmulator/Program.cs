@@ -4,8 +4,9 @@ using SupabaseEmulator.GoTrue;
 using SupabaseEmulator.Inspection;
 using SupabaseEmulator.PostgRest;
 using SupabaseEmulator.Realtime;
+using SupabaseEmulator.Storage;
 
-// An emulator for the Supabase API gateway (GoTrue, PostgREST, Realtime) for tests and Docker-less local runs.
+// An emulator for the Supabase API gateway (GoTrue, PostgREST, Realtime, Storage) for tests and Docker-less local runs.
 // It follows shared/docs/supabase-contract.md; it is not Supabase and not part of the product.
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddEmulatorOptions(builder.Configuration);
@@ -13,6 +14,7 @@ await builder.AddEmulatorDatabaseAsync();
 builder.Services.AddGoTrueEmulator();
 builder.Services.AddPostgRestEmulator();
 builder.Services.AddRealtimeEmulator();
+builder.Services.AddStorageEmulator(builder.Configuration);
 builder.Services.AddEmulatorInspection();
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ app.UseEmulatorGateway();
 app.MapGoTrue();
 app.MapPostgRest();
 app.MapRealtimeEmulator();
+app.MapStorageEmulator();
 app.MapEmulatorInspection();
 
 await app.RunAsync();

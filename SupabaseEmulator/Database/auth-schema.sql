@@ -170,3 +170,66 @@ grant usage on schema public to anon, authenticated, service_role;
 alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
 alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
 alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+
+-- Storage: the two tables storage-api keeps its metadata in, and the path helpers policies call
+-- (storage.foldername, storage.filename, storage.extension). Objects' bytes live on the emulator's disk.
+create schema if not exists storage;
+
+create table if not exists storage.buckets (
+  id text primary key,
+  name text not null unique,
+  owner uuid,
+  owner_id text,
+  public boolean not null default false,
+  avif_autodetection boolean not null default false,
+  file_size_limit bigint,
+  allowed_mime_types text[],
+  type text not null default 'STANDARD',
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+
+create table if not exists storage.objects (
+  id uuid primary key default gen_random_uuid(),
+  bucket_id text references storage.buckets (id),
+  name text,
+  owner uuid,
+  owner_id text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  last_accessed_at timestamptz not null default now(),
+  metadata jsonb,
+  path_tokens text[] generated always as (string_to_array(name, '/')) stored,
+  version text,
+  user_metadata jsonb,
+  unique (bucket_id, name)
+);
+
+create or replace function storage.foldername(name text) returns text[] language plpgsql immutable as $f$
+declare
+  parts text[];
+begin
+  select string_to_array(name, '/') into parts;
+  return parts[1:array_length(parts, 1) - 1];
+end $f$;
+create or replace function storage.filename(name text) returns text language plpgsql immutable as $f$
+declare
+  parts text[];
+begin
+  select string_to_array(name, '/') into parts;
+  return parts[array_length(parts, 1)];
+end $f$;
+create or replace function storage.extension(name text) returns text language plpgsql immutable as $f$
+declare
+  parts text[];
+begin
+  select string_to_array(name, '.') into parts;
+  return parts[array_length(parts, 1)];
+end $f$;
+
+-- As on Supabase: the API roles may touch both tables; RLS (no policy = nothing) decides per row.
+alter table storage.buckets enable row level security;
+alter table storage.objects enable row level security;
+grant usage on schema storage to anon, authenticated, service_role;
+grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+grant execute on function storage.foldername(text), storage.filename(text), storage.extension(text) to anon, authenticated, service_role;
