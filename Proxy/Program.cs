@@ -5,6 +5,7 @@ using Proxy.Forwarding;
 using Proxy.Hosting;
 using Proxy.Realtime;
 using Proxy.Security;
+using Proxy.Storage;
 using Proxy.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ builder.Services.AddRealtimeRelay();
 var app = builder.Build();
 
 app.UseGatewayHardening();
+app.UseStorageUploadLimit();
 app.UseMiddleware<CsrfMiddleware>();
 app.UseMiddleware<RateLimitMiddleware>();
 app.MapDefaultEndpoints();

@@ -138,6 +138,7 @@ public static class GatewayForwarding
                 response.Remove(name);
             }
         }
+        Storage.UpstreamUrlRewriter.Apply(context);
         if (context.ProxyResponse is not null && context.HttpContext.Request.Path.StartsWithSegments("/supabase/auth"))
         {
             await SessionLeakGuard.ApplyAsync(context);

@@ -33,6 +33,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process's id (benchmarks read its memory from /proc).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     /// <summary>The last lines the process printed (stdout and stderr), for assertion messages.</summary>
     public string RecentOutput => string.Join(Environment.NewLine, _output);
 

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using EndToEnd.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace EndToEnd.Tests.Storage;
+
+/// <summary>TUS resumable uploads with the real tus-js-client through the Proxy (issue 18).</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class ResumableUploadTests(GatewayStack stack, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task An_upload_broken_off_mid_way_resumes_from_the_servers_offset_and_arrives_intact()
+    {
+        var result = await stack.RunNodeAsync("storage-tus.mjs", new { mode = "resume", size = 8 * 1024 * 1024 });
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var run = result.Output;
+
+        // The upload URL tus-js-client was given is the gateway's, never the emulator's.
+        Assert.StartsWith(stack.PublicOrigin + "/supabase/storage/v1/upload/resumable/", run.GetProperty("url").GetString());
+        var locations = run.GetProperty("log").EnumerateArray().Select(e => e.GetProperty("location")).Where(l => l.ValueKind == JsonValueKind.String).ToList();
+        Assert.NotEmpty(locations);
+        Assert.All(locations, l => Assert.StartsWith(stack.PublicOrigin + "/supabase/", l.GetString()));
+
+        var serverOffset = run.GetProperty("serverOffset").GetInt64();
+        Assert.InRange(serverOffset, 1, run.GetProperty("size").GetInt64() - 1);
+        var patches = run.GetProperty("patchOffsets").EnumerateArray().Select(o => o.GetInt64()).ToList();
+        Assert.Equal(0, patches[0]);
+        Assert.Contains(serverOffset, patches.Skip(1)); // the resumed PATCH starts where the server says, not at 0
+        Assert.Equal(run.GetProperty("sha256").GetString(), run.GetProperty("downloaded").GetProperty("sha256").GetString());
+    }
+
+    [Fact]
+    public async Task A_session_revoked_mid_upload_gets_its_next_chunk_refused_and_no_object_is_written()
+    {
+        var result = await stack.RunNodeAsync("storage-tus.mjs", new { mode = "revoke", size = 8 * 1024 * 1024, chunkMiB = 0.5 });
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var run = result.Output;
+        Assert.Equal(200, run.GetProperty("revokeStatus").GetInt32());
+        var outcome = run.GetProperty("outcome");
+        Assert.False(outcome.GetProperty("completed").GetBoolean(), "the upload completed after its session was revoked");
+        Assert.Equal(401, outcome.GetProperty("status").GetInt32());
+        Assert.Contains("session_expired", outcome.GetProperty("body").GetString());
+        Assert.InRange(run.GetProperty("acceptedPatches").GetInt32(), 1, 15); // some chunks went through before the revocation
+        Assert.False(run.GetProperty("objectExists").GetBoolean());
+    }
+}
