@@ -1,6 +1,6 @@
 // supabase-js storage calls through the Proxy (issue 18): two users signed up through the gateway, each call's
 // outcome reported for the .NET test to assert. Signed URLs and public URLs are fetched without any cookie.
-import { env, done, fail } from './lib/gateway-client.mjs';
+import { env, done, fail, gatewayClient } from './lib/gateway-client.mjs';
 import { signedUpUser } from './lib/storage-helpers.mjs';
 
 const summary = error => (error ? { status: error.status ?? null, statusCode: error.statusCode ?? null, message: error.message } : null);
@@ -68,7 +68,7 @@ async function main() {
   steps.createSignedUploadUrl = { error: summary(r.error), hasToken: !!r.data?.token };
   if (r.data) {
     // Anyone holding the token may upload (here: a client with no session at all).
-    const anonymous = (await import('@supabase/supabase-js')).createClient(`${env.proxyUrl}/supabase`, env.anonKey, { auth: { persistSession: false } });
+    const anonymous = gatewayClient().client; // a fresh jar: no cookie
     const up = await anonymous.storage.from('attachments').uploadToSignedUrl(signedUploadPath, r.data.token, 'sent with a signed upload URL', { contentType: 'text/plain' });
     steps.uploadToSignedUrl = { error: summary(up.error), fullPath: up.data?.fullPath ?? null };
     const back = await files.download(signedUploadPath);
