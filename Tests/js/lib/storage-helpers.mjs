@@ -31,7 +31,7 @@ export const sha256 = bytes => createHash('sha256').update(bytes).digest('hex');
  * Upload-Offset) and every answer (status, Upload-Offset), so the caller can show where a resume started.
  */
 export function tusUpload({ jar, bucket, objectName, bytes, chunkSize = Infinity, contentType = 'application/octet-stream', upsert = false,
-  onProgress, retryDelays = [200, 500, 1000, 2000] }) {
+  onProgress, beforeRequest, retryDelays = [200, 500, 1000, 2000] }) {
   const log = [];
   let upload;
   const finished = new Promise((resolve, reject) => {
@@ -43,7 +43,8 @@ export function tusUpload({ jar, bucket, objectName, bytes, chunkSize = Infinity
       storeFingerprintForResuming: false,
       headers: { 'x-upsert': String(upsert), origin: env.origin },
       metadata: { bucketName: bucket, objectName, contentType, cacheControl: '3600' },
-      onBeforeRequest: req => {
+      onBeforeRequest: async req => {
+        await beforeRequest?.(req);
         // The cookie is read at send time: a revoked or refreshed session shows up on the next request.
         req.setHeader('cookie', jar.header());
         log.push({ method: req.getMethod(), offset: req.getHeader('Upload-Offset') ?? null });
@@ -56,5 +57,6 @@ export function tusUpload({ jar, bucket, objectName, bytes, chunkSize = Infinity
       onSuccess: () => resolve(upload.url),
     });
   });
+  upload.start();
   return { upload, finished, log };
 }
