@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.Services.AddGatewayIdentity();
 builder.Services.AddSupabaseRest();
+builder.Services.AddSupabaseStorage();
 builder.Services.AddRazorPages().AddPageVariants();
 
 var app = builder.Build();
