@@ -22,7 +22,9 @@ public static class EmulatorHostingExtensions
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             var body = context.Request.Path.StartsWithSegments("/rest/v1")
                 ? new JsonObject { ["code"] = "XX000", ["details"] = null, ["hint"] = null, ["message"] = "unexpected failure in the emulator" }
-                : new JsonObject { ["code"] = 500, ["error_code"] = "unexpected_failure", ["msg"] = "Unexpected failure in the emulator" };
+                : context.Request.Path.StartsWithSegments("/storage/v1")
+                    ? new JsonObject { ["statusCode"] = "500", ["code"] = "InternalError", ["error"] = "InternalError", ["message"] = "Internal server error" }
+                    : new JsonObject { ["code"] = 500, ["error_code"] = "unexpected_failure", ["msg"] = "Unexpected failure in the emulator" };
             await context.Response.WriteAsJsonAsync(body);
         }));
 }
