@@ -26,7 +26,8 @@ internal sealed class RedisPingHealthCheck(EndpointReference endpoint) : IHealth
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy("redis-server does not answer PING yet", e);
+            // The message only: a stack trace per probe while redis-server starts would bury the console.
+            return HealthCheckResult.Unhealthy($"redis-server does not answer PING yet ({e.Message})");
         }
     }
 }

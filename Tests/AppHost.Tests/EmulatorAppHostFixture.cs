@@ -39,7 +39,9 @@ public sealed class EmulatorAppHostFixture : IAsyncLifetime
             $"--LocalInfrastructure:ProxyPort={FreePort.Next()}",
             $"--LocalInfrastructure:DataDirectory={_dataDirectory}",
         ], startup.Token);
-        _builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // The services' own logs (forwarded by the AppHost as AppHost.Resources.*) only when they warn.
+        _builder.Configuration["Logging:LogLevel:Default"] = "Warning";
+        _builder.Services.AddLogging(logging => logging.AddFilter("AppHost.Resources", LogLevel.Warning));
         foreach (var project in _builder.Resources.OfType<ProjectResource>())
         {
             // Added after Aspire's own OTLP settings, so these win: traces go to the in-test collector, batched briefly.

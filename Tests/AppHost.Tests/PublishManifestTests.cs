@@ -7,38 +7,9 @@ namespace AppHost.Tests;
 /// The manifest azd deploys from, generated the way azd does (`dotnet run --project AppHost -- --publisher manifest
 /// --output-path …`): what reaches Azure Container Apps.
 /// </summary>
-public sealed class PublishManifestTests : IAsyncLifetime
+public sealed class PublishManifestTests(PublishedManifest manifest) : IClassFixture<PublishedManifest>
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "apphost-manifest-" + Guid.NewGuid().ToString("N")[..12]);
-    private JsonElement _resources;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        var manifest = Path.Combine(_directory, "aspire-manifest.json");
-        var appHost = Path.GetDirectoryName(Projects.AppHost.ProjectPath)!;
-        var start = new ProcessStartInfo("dotnet",
-            ["run", "--project", appHost, "--no-build", "--", "--publisher", "manifest", "--output-path", manifest])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0 && File.Exists(manifest),
-            $"manifest publishing exited {process.ExitCode}:{Environment.NewLine}{await output}{await error}");
-        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(manifest));
-        _resources = document.RootElement.GetProperty("resources").Clone();
-    }
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    private readonly JsonElement _resources = manifest.Resources;
 
     [Fact]
     public void Only_the_proxy_is_reachable_from_outside()
@@ -117,4 +88,40 @@ public sealed class PublishManifestTests : IAsyncLifetime
 
     private bool IsExternal(string name) =>
         Resource(name).GetProperty("bindings").EnumerateObject().Any(b => b.Value.TryGetProperty("external", out var e) && e.GetBoolean());
+}
+
+/// <summary>The manifest, published once for the class.</summary>
+public sealed class PublishedManifest : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "apphost-manifest-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public JsonElement Resources { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        var manifest = Path.Combine(_directory, "aspire-manifest.json");
+        var appHost = Projects.AppHost.ProjectPath;
+        var start = new ProcessStartInfo("dotnet",
+            ["run", "--project", appHost, "--no-build", "--", "--publisher", "manifest", "--output-path", manifest])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0 && File.Exists(manifest),
+            $"manifest publishing exited {process.ExitCode}:{Environment.NewLine}{await output}{await error}");
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(manifest));
+        Resources = document.RootElement.GetProperty("resources").Clone();
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
 }
