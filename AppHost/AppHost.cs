@@ -3,6 +3,7 @@
 // engine answers: the Redis container and the Supabase CLI stack (`supabase start`); where none does: redis-server and
 // the in-repo Supabase emulator (LocalInfrastructure:Mode chooses; see LocalInfrastructure/).
 // Publish mode (azd up): the same services on Azure Container Apps; Supabase is a hosted project given by parameters.
+using System.Reflection;
 using AppHost;
 using AppHost.LocalInfrastructure;
 
@@ -17,11 +18,12 @@ if (builder.ExecutionContext.IsRunMode)
         localSettings = LocalInfrastructureSettings.From(builder);
         localMode = builder.ChooseLocalInfrastructure(localSettings);
     }
-    catch (LocalSetupException problem)
+    catch (LocalSetupException problem) when (Assembly.GetEntryAssembly() == typeof(LocalSetupException).Assembly)
     {
         // Before anything starts, so the user reads what to do instead of watching resources wait in the dashboard.
+        // (Under Aspire.Hosting.Testing the entry assembly is the test host: the exception reaches the test instead.)
         Console.Error.WriteLine(problem.Message);
-        throw;
+        return 1;
     }
 }
 
@@ -74,3 +76,4 @@ var proxy = builder.AddGatewayService<Projects.Proxy>("proxy", localPort: localS
 supabase.Emulator?.WithLinksThrough(proxy);
 
 builder.Build().Run();
+return 0;

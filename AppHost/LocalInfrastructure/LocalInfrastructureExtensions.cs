@@ -17,12 +17,12 @@ internal static class LocalInfrastructureExtensions
             _ => throw new LocalSetupException(
                 $"{LocalInfrastructureSettings.Section}:Mode must be 'auto', 'containers' or 'emulator', not '{settings.Mode}'."),
         };
-        LocalPrerequisites.Check(mode, settings);
-
         var summary = mode == LocalInfrastructureMode.Containers
             ? "Redis container + Supabase CLI stack"
             : "redis-server process + Supabase emulator";
         Console.WriteLine($"Local infrastructure: {mode} mode ({summary}; {why}).");
+        LocalPrerequisites.Check(mode, settings);
+
         builder.AddResource(new LocalInfrastructureResource("local-infrastructure"))
             .WithInitialState(new CustomResourceSnapshot
             {

@@ -47,3 +47,48 @@ public sealed class BadSetupTests
         }
     }
 }
+
+/// <summary>`dotnet run --project AppHost` on a machine without redis-server and without a container engine.</summary>
+public sealed class MissingRedisServerTests
+{
+    [Fact]
+    public async Task Without_redis_server_or_a_container_engine_the_apphost_exits_at_once_with_the_install_command()
+    {
+        // A PATH holding only dotnet: no redis-server, no docker/podman (PostgreSQL is still found in /usr/lib/postgresql).
+        var bin = Directory.CreateTempSubdirectory("apphost-path-");
+        try
+        {
+            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : Environment.ProcessPath!;
+            File.CreateSymbolicLink(Path.Combine(bin.FullName, "dotnet"), dotnet);
+            var start = new System.Diagnostics.ProcessStartInfo(dotnet,
+            [
+                "run", "--project", Projects.AppHost.ProjectPath, "--no-build", "--",
+                $"--LocalInfrastructure:ProxyPort={TestSupport.FreePort.Next()}", $"--LocalInfrastructure:EmulatorPort={TestSupport.FreePort.Next()}",
+            ])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["PATH"] = bin.FullName;
+            start.Environment.Remove("ASPIRE_CONTAINER_RUNTIME");
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(timeout.Token);
+
+            var console = await output + await error;
+            Assert.Equal(1, process.ExitCode);
+            Assert.Contains("Local infrastructure: Emulator mode", console);
+            Assert.Contains("auto: no container runtime answered (no `docker` on PATH; no `podman` on PATH)", console);
+            Assert.Contains("redis-server is not installed", console);
+            Assert.Contains("sudo apt-get install -y redis-server", console);
+            Assert.DoesNotContain("Unhandled exception", console);
+            Assert.DoesNotContain("Distributed application starting", console); // nothing was started
+        }
+        finally
+        {
+            bin.Delete(recursive: true);
+        }
+    }
+}

@@ -136,6 +136,32 @@ public sealed class EmulatorAppHostTests(EmulatorAppHostFixture host, ITestOutpu
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
+    [Fact]
+    public async Task The_emulators_email_links_go_through_the_proxy()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var ct = timeout.Token;
+        var proxyOrigin = $"http://127.0.0.1:{host.ProxyUrl.Port}";
+        using var browser = new BrowserLikeClient(new Uri(proxyOrigin + "/"), host.AnonKey, proxyOrigin);
+        var (email, credentials) = GatewayJourney.NewUser();
+        using (var signUp = await browser.Http.PostAsJsonAsync("/supabase/auth/v1/signup", credentials, ct))
+        {
+            await HttpAssert.StatusAsync(HttpStatusCode.OK, signUp, ct);
+        }
+        using (var magicLink = await browser.Http.PostAsJsonAsync($"/supabase/auth/v1/otp?redirect_to={Uri.EscapeDataString(proxyOrigin + "/account")}",
+            new { email, create_user = false }, ct))
+        {
+            await HttpAssert.StatusAsync(HttpStatusCode.OK, magicLink, ct);
+        }
+
+        using var emulator = new HttpClient { BaseAddress = host.SupabaseUrl };
+        var mails = await emulator.GetFromJsonAsync<JsonElement>($"/__emulator/outbox?email={Uri.EscapeDataString(email)}", ct);
+        var mail = mails.EnumerateArray().Last();
+        var link = mail.GetProperty("link").GetString()!;
+        Assert.StartsWith(proxyOrigin + "/supabase/auth/v1/verify?", link);
+        Assert.Equal(proxyOrigin + "/account", mail.GetProperty("redirectTo").GetString());
+    }
+
     private static Task SendAsync(ClientWebSocket socket, JsonObject message, CancellationToken ct) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, ct);
 
