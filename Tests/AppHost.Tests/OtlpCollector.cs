@@ -4,7 +4,8 @@ using System.Text;
 namespace AppHost.Tests;
 
 /// <summary>One span as the services exported it: which service, its trace, its name and string attributes.</summary>
-internal sealed record ExportedSpan(string Service, string TraceId, string SpanId, string ParentSpanId, string Name, IReadOnlyDictionary<string, string> Attributes);
+internal sealed record ExportedSpan(string Service, string TraceId, string SpanId, string ParentSpanId, string Name,
+    DateTimeOffset Start, IReadOnlyDictionary<string, string> Attributes);
 
 /// <summary>
 /// An OTLP/HTTP (protobuf) receiver on loopback: the services' OTEL_EXPORTER_OTLP_ENDPOINT points here. It answers
@@ -67,7 +68,8 @@ internal sealed class OtlpCollector : IAsyncDisposable
 /// <summary>
 /// Reads the few fields the test needs from an ExportTraceServiceRequest (opentelemetry-proto trace.proto):
 /// resource_spans(1) → resource(1).attributes(1), scope_spans(2) → spans(2) → trace_id(1), span_id(2),
-/// parent_span_id(4), name(5), attributes(9); KeyValue key(1) value(2) → AnyValue string_value(1).
+/// parent_span_id(4), name(5), start_time_unix_nano(7, fixed64), attributes(9); KeyValue key(1) value(2) → AnyValue
+/// string_value(1).
 /// </summary>
 internal static class OtlpTraceReader
 {
@@ -87,7 +89,7 @@ internal static class OtlpTraceReader
                 {
                     spans.Add(new ExportedSpan(service,
                         Hex(First(span, 1)), Hex(First(span, 2)), Hex(First(span, 4)),
-                        Encoding.UTF8.GetString(First(span, 5)), Attributes(span, field: 9)));
+                        Encoding.UTF8.GetString(First(span, 5)), StartTime(span), Attributes(span, field: 9)));
                 }
             }
         }
@@ -107,6 +109,44 @@ internal static class OtlpTraceReader
             }
         }
         return attributes;
+    }
+
+    private static DateTimeOffset StartTime(ReadOnlySpan<byte> span)
+    {
+        var position = 0;
+        while (position < span.Length)
+        {
+            var tag = Varint(span, ref position);
+            var (number, wireType) = ((int)(tag >> 3), (int)(tag & 7));
+            if (number == 7 && wireType == 1)
+            {
+                var nanoseconds = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(span.Slice(position, 8));
+                return DateTimeOffset.UnixEpoch.AddTicks((long)(nanoseconds / 100));
+            }
+            position = Skip(span, position, wireType);
+        }
+        return DateTimeOffset.MinValue;
+    }
+
+    private static int Skip(ReadOnlySpan<byte> message, int position, int wireType) => wireType switch
+    {
+        0 => SkipVarint(message, position),
+        1 => position + 8,
+        2 => LengthDelimitedEnd(message, position),
+        5 => position + 4,
+        _ => throw new InvalidDataException($"Unexpected protobuf wire type {wireType}."),
+    };
+
+    private static int SkipVarint(ReadOnlySpan<byte> message, int position)
+    {
+        Varint(message, ref position);
+        return position;
+    }
+
+    private static int LengthDelimitedEnd(ReadOnlySpan<byte> message, int position)
+    {
+        var length = (int)Varint(message, ref position);
+        return position + length;
     }
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);

@@ -17,6 +17,8 @@ public sealed class TelemetryTests(EmulatorAppHostFixture host)
         {
             await HttpAssert.StatusAsync(HttpStatusCode.OK, signUp, ct);
         }
+        // Spans of earlier tests' sign-ins are in the collector too: only this one counts (same machine, same clock).
+        var signInStarted = DateTimeOffset.UtcNow.AddMilliseconds(-50);
         await GatewayJourney.SignInAsync(browser, credentials, ct);
 
         // The Proxy's server span for this sign-in names the trace; the SessionApi's spans for it must share that trace.
@@ -25,7 +27,8 @@ public sealed class TelemetryTests(EmulatorAppHostFixture host)
         while (!ct.IsCancellationRequested)
         {
             var spans = host.Collector.Spans;
-            signIn = spans.LastOrDefault(s => s.Service == "proxy"
+            signIn = spans.SingleOrDefault(s => s.Service == "proxy"
+                && s.Start >= signInStarted
                 && s.Attributes.GetValueOrDefault("url.path") == "/supabase/auth/v1/token"
                 && s.Attributes.GetValueOrDefault("http.request.method") == "POST");
             trace = signIn is null ? [] : [.. spans.Where(s => s.TraceId == signIn.TraceId)];
