@@ -4,9 +4,9 @@ using Yarp.ReverseProxy.Transforms;
 namespace Proxy.Storage;
 
 /// <summary>
-/// Supabase answers with URLs of its own origin in headers (a resumable upload's Location is absolute). The browser
-/// must only ever see the gateway: any header value naming the upstream origin is rewritten to the public origin
-/// the request came in on plus /supabase, and a root-relative Location from Storage gets the /supabase prefix.
+/// Storage answers with URLs of its own origin in headers (a resumable upload's Location is absolute). The browser
+/// must only ever see the gateway: on Storage responses any header value naming the upstream origin is rewritten to
+/// the public origin the request came in on plus /supabase, and a root-relative Location gets the /supabase prefix.
 /// </summary>
 public static class UpstreamUrlRewriter
 {
@@ -15,6 +15,11 @@ public static class UpstreamUrlRewriter
     public static void Apply(ResponseTransformContext context)
     {
         var http = context.HttpContext;
+        if (!http.Request.Path.StartsWithSegments(StorageUploadLimit.StoragePrefix))
+        {
+            // Auth redirects name the upstream inside query strings (an OAuth redirect_uri) and must pass untouched.
+            return;
+        }
         var upstream = http.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination?.Model.Config.Address?.TrimEnd('/');
         if (string.IsNullOrEmpty(upstream))
         {
@@ -34,7 +39,7 @@ public static class UpstreamUrlRewriter
         {
             headers[name] = values;
         }
-        if (http.Request.Path.StartsWithSegments(StorageUploadLimit.StoragePrefix) && headers.Location.ToString() is { Length: > 0 } location
+        if (headers.Location.ToString() is { Length: > 0 } location
             && location.StartsWith('/') && !location.StartsWith("//", StringComparison.Ordinal))
         {
             headers.Location = GatewayPrefix + location;

@@ -1,7 +1,8 @@
 // Resumable (TUS) uploads through the Proxy with the real tus-js-client. INPUT: { mode, size, chunkMiB }.
 //   bulk:   one upload of `size` bytes, then a signed URL for the .NET test to download through the Proxy;
-//   resume: the connection is broken mid-upload (abort), then the same upload resumes from the server's offset;
+//   resume: the connection drops mid-PATCH, then tus-js-client resumes the same upload from the server's offset;
 //   revoke: the user's session is revoked from another device mid-upload; the next chunk must be refused.
+import http from 'node:http';
 import { env, done, fail } from './lib/gateway-client.mjs';
 import { patternBytes, sha256, signedUpUser, tusUpload } from './lib/storage-helpers.mjs';
 
@@ -39,26 +40,39 @@ const modes = {
     const user = await signedUpUser('resume');
     const bytes = patternBytes(size, 23);
     const path = `${user.id}/resumed.bin`;
-    let aborted = false;
-    let abortedAt = 0;
-    const { upload, finished, log } = tusUpload({
-      jar: user.jar, bucket: 'attachments', objectName: path, bytes, chunkSize,
-      onProgress: (sent, total, current) => {
-        if (!aborted && sent > total * 0.4) {
-          aborted = true;
-          abortedAt = sent;
-          current.abort(); // breaks the connection mid-PATCH, like a dropped network
-        }
-      },
+    const headers = { cookie: user.jar.header(), origin: env.origin, 'tus-resumable': '1.0.0' };
+    const b64 = text => Buffer.from(text).toString('base64');
+    // A client creates the upload and starts sending; the connection drops after 40% of the body.
+    const created = await fetch(`${env.proxyUrl}/supabase/storage/v1/upload/resumable`, {
+      method: 'POST',
+      headers: { ...headers, 'upload-length': String(size), 'upload-metadata': `bucketName ${b64('attachments')},objectName ${b64(path)},contentType ${b64('application/octet-stream')}` },
     });
-    while (!aborted) await sleep(20);
-    await sleep(500);
-    const head = await fetch(upload.url, { method: 'HEAD', headers: { cookie: user.jar.header(), 'tus-resumable': '1.0.0' } });
-    const serverOffset = Number(head.headers.get('upload-offset'));
-    upload.start(); // tus-js-client asks the server for the offset (HEAD) and sends only the rest
+    const location = created.headers.get('location');
+    const brokenAt = Math.floor(size * 0.4);
+    await new Promise(resolve => {
+      const request = http.request(location, {
+        method: 'PATCH',
+        headers: { ...headers, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(size) },
+      });
+      request.on('error', () => resolve());
+      request.write(bytes.subarray(0, brokenAt), () => setTimeout(() => { request.destroy(); resolve(); }, 300));
+    });
+    let serverOffset = 0;
+    for (let i = 0; i < 20; i++) { // the server notices the broken connection shortly after
+      await sleep(100);
+      const head = await fetch(location, { method: 'HEAD', headers });
+      const offset = Number(head.headers.get('upload-offset'));
+      if (offset > 0 && offset === serverOffset) break;
+      serverOffset = offset;
+    }
+    // tus-js-client resumes the same upload URL: HEAD for the offset, then only the missing bytes.
+    const { finished, log } = tusUpload({ jar: user.jar, bucket: 'attachments', objectName: path, bytes, chunkSize, uploadUrl: location });
     const url = await finished;
     const patches = log.filter(e => e.method === 'PATCH' && !('status' in e)).map(e => Number(e.offset));
-    return { url, size, abortedAt, serverOffset, patchOffsets: patches, sha256: sha256(bytes), downloaded: await downloadHash(user, path), objectExists: await objectExists(path), log };
+    return {
+      url, location, size, brokenAt, serverOffset, createStatus: created.status, patchOffsets: patches, sha256: sha256(bytes),
+      downloaded: await downloadHash(user, path), objectExists: await objectExists(path), log,
+    };
   },
 
   async revoke() {

@@ -31,12 +31,13 @@ export const sha256 = bytes => createHash('sha256').update(bytes).digest('hex');
  * Upload-Offset) and every answer (status, Upload-Offset), so the caller can show where a resume started.
  */
 export function tusUpload({ jar, bucket, objectName, bytes, chunkSize = Infinity, contentType = 'application/octet-stream', upsert = false,
-  onProgress, beforeRequest, retryDelays = [200, 500, 1000, 2000] }) {
+  onProgress, beforeRequest, uploadUrl, retryDelays = [200, 500, 1000, 2000] }) {
   const log = [];
   let upload;
   const finished = new Promise((resolve, reject) => {
     upload = new tus.Upload(bytes, {
       endpoint: `${env.proxyUrl}/supabase/storage/v1/upload/resumable`,
+      uploadUrl, // set: resume an upload created earlier (tus-js-client asks the server for its offset first)
       chunkSize,
       retryDelays,
       removeFingerprintOnSuccess: true,
