@@ -72,7 +72,7 @@ public static class CsrfRejection
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>Form not accepted · Notebook</title>
             <style>
-            body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #18212b; background: #f6f7f5; }
+            body { margin: 0; padding: 0 1rem; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #18212b; background: #f6f7f5; }
             main { max-width: 32rem; margin: 3rem auto; padding: 1.5rem; background: #fff; border: 1px solid #e1e5e2; border-radius: 10px; }
             h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 .75rem; }
             p { margin: 0 0 .9rem; overflow-wrap: anywhere; }
