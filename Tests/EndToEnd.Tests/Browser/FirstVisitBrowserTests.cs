@@ -231,6 +231,7 @@ public sealed class FirstVisitBrowserTests(GatewayStack stack, ITestOutputHelper
         await page.GotoAsync("/account");
         Assert.Contains("No other sessions", await page.GetByTestId("no-other-sessions").InnerTextAsync());
         Assert.Equal(0, await page.Locator("button:disabled").CountAsync());
+        output.WriteLine(await Chromium.ScreenshotAsync(page, "account-one-session-1440"));
     }
 
     [Fact]
