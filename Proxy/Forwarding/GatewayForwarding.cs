@@ -46,6 +46,11 @@ public static class GatewayForwarding
                 if (context.Route.RouteId == SupabaseRoute)
                 {
                     context.AddPathRemovePrefix("/supabase");
+                    // Supabase learns the client's address and scheme, not which Host the browser used.
+                    context.AddXForwardedFor(action: ForwardedTransformActions.Set);
+                    context.AddXForwardedProto(action: ForwardedTransformActions.Set);
+                    context.AddXForwardedHost(action: ForwardedTransformActions.Remove);
+                    context.AddXForwardedPrefix(action: ForwardedTransformActions.Remove);
                     context.AddRequestTransform(ToSupabaseAsync);
                     context.AddResponseTransform(FromSupabaseAsync);
                 }
@@ -100,6 +105,9 @@ public static class GatewayForwarding
         await next();
     }
 
+    /// <summary>Client-address headers some upstreams believe: only the gateway says who the client is.</summary>
+    private static readonly string[] ClientAddressHeaders = ["X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "X-Client-IP", "Forwarded", "X-Forwarded-Host"];
+
     private static ValueTask ToSupabaseAsync(RequestTransformContext context)
     {
         var supabase = context.HttpContext.RequestServices.GetRequiredService<IOptions<SupabaseUpstreamOptions>>().Value;
@@ -109,12 +117,24 @@ public static class GatewayForwarding
         headers.Remove("apikey");
         headers.Remove("Authorization");
         headers.Remove("Sb-Forwarded-For");
+        foreach (var name in ClientAddressHeaders)
+        {
+            headers.Remove(name);
+        }
         headers.TryAddWithoutValidation("apikey", supabase.AnonKey);
         // The browser's Authorization (placeholder, sb_publishable key, or anything forged) never goes upstream.
         headers.TryAddWithoutValidation("Authorization", lookup is { State: SessionState.Live, Live: { } live } ? live.BearerHeader : supabase.AnonBearer);
-        if (context.Path.StartsWithSegments("/auth/v1") && context.HttpContext.Connection.RemoteIpAddress is { } ip)
+        if (context.Path.StartsWithSegments("/auth/v1"))
         {
-            headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
+            if (context.HttpContext.Connection.RemoteIpAddress is { } ip)
+            {
+                headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
+            }
+            // GoTrue falls back to the Referer for a missing redirect_to: the browser's page must not pick the target.
+            headers.Referrer = null;
+            // The leak guard must read every auth answer as sent: no compressed body it would have to trust blindly.
+            headers.AcceptEncoding.Clear();
+            headers.TryAddWithoutValidation("Accept-Encoding", "identity");
         }
         return ValueTask.CompletedTask;
     }
