@@ -24,7 +24,14 @@ public sealed class AuthFlowCookie(SessionCookiePolicy sessionCookie)
     public void Write(HttpContext context, string flowId, AuthFlowState state, TimeSpan lifetime)
     {
         var value = string.Join('.', state.Verifier, Encode(state.Type ?? ""), Encode(state.Next));
-        context.Response.Cookies.Append(NameFor(context.Request, flowId), value, Attributes(context.Request, lifetime));
+        var name = NameFor(context.Request, flowId);
+        var attributes = Attributes(context.Request, lifetime);
+        // Added when the answer starts: the forwarder drops every Set-Cookie it received from Supabase before that.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Cookies.Append(name, value, attributes);
+            return Task.CompletedTask;
+        });
     }
 
     /// <summary>The flow's state, or null when this browser has no (readable) cookie for it. The cookie is cleared either way.</summary>

@@ -51,7 +51,7 @@ public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, 
     private async Task<bool> StartOAuthAsync(HttpContext context)
     {
         var query = context.Request.Query;
-        if (query.ContainsKey("code_challenge") || query.ContainsKey("code_challenge_method"))
+        if (query["code_challenge"].Any(v => !string.IsNullOrEmpty(v)) || query["code_challenge_method"].Any(v => !string.IsNullOrEmpty(v)))
         {
             return true; // the client's own PKCE flow: its code comes back to it and is exchanged through the interception
         }
@@ -63,7 +63,7 @@ public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, 
         var rewritten = new QueryBuilder();
         foreach (var (key, values) in query)
         {
-            if (!key.Equals("redirect_to", StringComparison.OrdinalIgnoreCase))
+            if (!key.Equals("redirect_to", StringComparison.OrdinalIgnoreCase) && key is not ("code_challenge" or "code_challenge_method"))
             {
                 foreach (var value in values)
                 {
@@ -85,11 +85,18 @@ public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, 
         request.EnableBuffering();
         var bytes = await Security.LimitedBody.ReadAsync(request, options.Value.Limits.MaxAuthBodyBytes, context.RequestAborted);
         request.Body.Position = 0;
-        if (bytes is null || !AuthEndpoints.IsJsonWithin(bytes, options.Value.Limits.MaxJsonDepth) || JsonNode.Parse(bytes) is not JsonObject body)
+        if (bytes is null || !AuthEndpoints.IsJsonWithin(bytes, options.Value.Limits.MaxJsonDepth))
         {
             return true; // too large or not JSON: refused further on (413 / bad_json), never sent anywhere as it is
         }
-        if (body.ContainsKey("code_challenge") || body.ContainsKey("code_challenge_method") || !MailsALink(kind, body, out var type))
+        if (ParseObject(bytes) is not { } body)
+        {
+            // A repeated name: GoTrue would take the last one, we cannot tell which flow was meant.
+            await AuthErrors.WriteAsync(context, 400, "bad_json", "Could not parse request body as JSON (a name appears twice).");
+            return false;
+        }
+        // auth-js sends "code_challenge": null on the implicit flow; only a value is the client's own PKCE flow.
+        if (HasText(body, "code_challenge") || HasText(body, "code_challenge_method") || !MailsALink(kind, body, out var type))
         {
             return true;
         }
@@ -98,12 +105,13 @@ public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, 
         {
             return await RefuseHostAsync(context);
         }
-        body["code_challenge"] = flow.Challenge;
-        body["code_challenge_method"] = "s256";
-        foreach (var name in body.Select(p => p.Key).Where(IsRedirectField).ToList())
+        // Go matches JSON names case-insensitively (the last one wins): no other spelling may survive next to ours.
+        foreach (var name in body.Select(p => p.Key).Where(k => IsRedirectField(k) || IsPkceField(k)).ToList())
         {
             body.Remove(name);
         }
+        body["code_challenge"] = flow.Challenge;
+        body["code_challenge_method"] = "s256";
         if (kind == "sso")
         {
             body["redirect_to"] = flow.CallbackUrl; // /sso reads its target from the body
@@ -120,6 +128,26 @@ public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, 
         request.Headers.Remove("redirect_to");
         return true;
     }
+
+    private static JsonObject? ParseObject(byte[] bytes)
+    {
+        try
+        {
+            var body = JsonNode.Parse(bytes) as JsonObject;
+            _ = body?.Count; // properties are materialised lazily; duplicates throw here
+            return body;
+        }
+        catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool HasText(JsonObject body, string name) =>
+        body.Any(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase) && p.Value is JsonValue value && (!value.TryGetValue<string>(out var text) || text.Length > 0));
+
+    private static bool IsPkceField(string name) =>
+        name.Equals("code_challenge", StringComparison.OrdinalIgnoreCase) || name.Equals("code_challenge_method", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Only email-address flows mail a link; phone OTPs, anonymous sign-ups and password-only updates do not.</summary>
     private static bool MailsALink(string kind, JsonObject body, out string type)
