@@ -17,6 +17,7 @@ builder.Services.AddRealtimeRelay();
 var app = builder.Build();
 
 app.UseGatewayHardening();
+app.UsePublicHealth();
 app.UseRedirectAllowList();
 app.UseMiddleware<CsrfMiddleware>();
 app.UseMiddleware<RateLimitMiddleware>();

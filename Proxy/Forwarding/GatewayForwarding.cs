@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 using Proxy.Cookies;
 using Proxy.Errors;
@@ -162,7 +163,18 @@ public static class GatewayForwarding
         {
             await SessionLeakGuard.ApplyAsync(context);
         }
+        else if (context.ProxyResponse is { StatusCode: >= HttpStatusCode.InternalServerError } failed && !IsJson(failed.Content.Headers.ContentType?.MediaType))
+        {
+            // An HTML or text error page (a stack trace, a server banner) says nothing a client can use and may say
+            // too much about Supabase's internals; Supabase's own JSON errors (PostgREST, Storage) pass as they are.
+            context.SuppressResponseBody = true;
+            response.Remove("Content-Length");
+            response.Remove("Content-Encoding");
+            await GatewayErrors.WriteAsync(context.HttpContext, (int)failed.StatusCode, "upstream_error", "Supabase answered with an error.");
+        }
     }
+
+    private static bool IsJson(string? mediaType) => mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
 
     private static ValueTask ToSampleWeb(RequestTransformContext context)
     {

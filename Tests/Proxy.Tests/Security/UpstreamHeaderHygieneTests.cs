@@ -54,4 +54,36 @@ public sealed class UpstreamHeaderHygieneTests(ProxyHarness proxy) : IClassFixtu
         Assert.Equal("DENY", string.Join(",", response.Headers.GetValues("X-Frame-Options")));
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
     }
+
+    [Fact]
+    public async Task AnswersForASessionAreNeverLeftToSharedCaches()
+    {
+        var (cookie, _, _) = await proxy.SignInAsync("cache@example.com");
+        using var response = await proxy.Client.SendAsync(proxy.Request(HttpMethod.Get, "/supabase/rest/v1/cacheable", cookie));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cacheControl = response.Headers.CacheControl!;
+        Assert.True(cacheControl.Private, cacheControl.ToString());
+        Assert.False(cacheControl.Public, cacheControl.ToString());
+        Assert.Null(cacheControl.SharedMaxAge);
+        Assert.Contains("Cookie", response.Headers.Vary);
+
+        using var anonymous = await proxy.Client.SendAsync(proxy.Request(HttpMethod.Get, "/supabase/rest/v1/cacheable"));
+        Assert.True(anonymous.Headers.CacheControl!.Public); // nothing personal: the upstream's policy stands
+    }
+
+    [Fact]
+    public async Task AnUpstreamErrorPageIsNotRelayedButSupabasesJsonErrorsAre()
+    {
+        using var page = await proxy.Client.GetAsync("/supabase/rest/v1/crash");
+        Assert.Equal(HttpStatusCode.InternalServerError, page.StatusCode);
+        var text = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Db.cs", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", text, StringComparison.Ordinal);
+        Assert.Contains("upstream_error", text, StringComparison.Ordinal);
+
+        using var json = await proxy.Client.GetAsync("/supabase/rest/v1/json-error");
+        Assert.Equal(HttpStatusCode.InternalServerError, json.StatusCode);
+        Assert.Contains("XX000", await json.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

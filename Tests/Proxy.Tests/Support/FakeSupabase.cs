@@ -118,6 +118,19 @@ public sealed class FakeSupabase : IAsyncDisposable
                 }
                 await WriteSessionAsync(context, "mfa@example.com");
                 return;
+            case ("GET", "/rest/v1/crash"):
+                response.StatusCode = 500;
+                response.ContentType = "text/html";
+                await response.WriteAsync("<h1>Internal error</h1><pre>System.InvalidOperationException at Supabase.Internal.Db.Query() in /srv/app/Db.cs:line 42</pre>");
+                return;
+            case ("GET", "/rest/v1/json-error"):
+                response.StatusCode = 500;
+                await response.WriteAsJsonAsync(new { code = "XX000", message = "internal error", details = (string?)null, hint = (string?)null });
+                return;
+            case ("GET", "/rest/v1/cacheable"):
+                response.Headers.CacheControl = "public, max-age=600, s-maxage=600";
+                await response.WriteAsJsonAsync(new { path });
+                return;
             case ("GET", "/auth/v1/verify"):
                 response.StatusCode = 303;
                 response.Headers.Location = $"http://app.example.test/welcome#access_token={Issue()}&expires_in=3600&refresh_token={RealRefreshToken}&token_type=bearer";
