@@ -58,7 +58,7 @@ public sealed class SecurityHeaders(RequestDelegate next)
                 headers.CacheControl = "no-store";
                 headers.Pragma = "no-cache";
             }
-            else if (context.RequestServices.GetRequiredService<Cookies.SessionCookiePolicy>().HasCookie(context.Request))
+            else if (context.RequestServices.GetService<Cookies.SessionCookiePolicy>() is { } cookies && cookies.HasCookie(context.Request))
             {
                 // Rendered for the session behind the cookie: no shared cache may keep it or hand it to someone else.
                 KeepPrivate(headers);
