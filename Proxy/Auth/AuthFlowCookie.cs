@@ -17,6 +17,10 @@ public sealed class AuthFlowCookie(SessionCookiePolicy sessionCookie)
 {
     public const string CallbackPath = "/edge/v1/auth/callback";
     private const string BaseName = "sb-flow-";
+    private const string CancelledItem = "gateway.auth-flow-cancelled";
+
+    /// <summary>The flow started for this request will never come back (e.g. a sign-up answered with a session at once): set no cookie.</summary>
+    public static void Cancel(HttpContext context) => context.Items[CancelledItem] = true;
 
     /// <summary>Flow ids are 16 random bytes, base64url.</summary>
     public static bool IsFlowId(string? id) => id is { Length: 22 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
@@ -29,7 +33,10 @@ public sealed class AuthFlowCookie(SessionCookiePolicy sessionCookie)
         // Added when the answer starts: the forwarder drops every Set-Cookie it received from Supabase before that.
         context.Response.OnStarting(() =>
         {
-            context.Response.Cookies.Append(name, value, attributes);
+            if (!context.Items.ContainsKey(CancelledItem))
+            {
+                context.Response.Cookies.Append(name, value, attributes);
+            }
             return Task.CompletedTask;
         });
     }
