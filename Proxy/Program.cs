@@ -18,12 +18,16 @@ builder.Services.AddRealtimeRelay();
 var app = builder.Build();
 
 app.UseGatewayHardening();
+app.UsePublicHealth();
 app.UseStorageUploadLimit();
+app.UseRedirectAllowList();
 app.UseMiddleware<CsrfMiddleware>();
 app.UseMiddleware<RateLimitMiddleware>();
+app.UseServerPkce();
 app.MapDefaultEndpoints();
 app.MapRealtimeRelay();
 app.MapAuthInterception();
+app.MapServerPkceCallback();
 app.MapEdgeEndpoints();
 app.MapUserWebhook();
 app.MapFormEndpoints();

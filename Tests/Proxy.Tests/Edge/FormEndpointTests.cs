@@ -18,6 +18,7 @@ public sealed class FormEndpointTests(ProxyHarness proxy) : IClassFixture<ProxyH
     [InlineData("//evil.example/x", "/")]
     [InlineData("/\\evil.example", "/")]
     [InlineData("https://evil.example/", "/")]
+    [InlineData("/\u00e9t\u00e9 page", "/%C3%A9t%C3%A9%20page")] // issue 20, point 6: non-ASCII was a 500 after the session existed
     public async Task SignInSetsTheCookieAndReturnsToLocalPagesOnly(string returnUrl, string expected)
     {
         using var response = await PostFormAsync("/edge/v1/forms/sign-in",
