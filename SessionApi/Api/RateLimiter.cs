@@ -1,10 +1,10 @@
 using Gateway.Contracts;
-using SessionApi.Redis;
+using StackExchange.Redis;
 
 namespace SessionApi.Api;
 
 /// <summary>Fixed-window counters in Redis, shared by every Proxy instance (INCR + PEXPIRE on first hit).</summary>
-public sealed class RateLimiter(IRedisClient redis, TimeProvider time)
+public sealed class RateLimiter(IConnectionMultiplexer redis, TimeProvider time)
 {
     public async Task<RateLimitResponse> HitAsync(RateLimitRequest request, CancellationToken ct)
     {
@@ -14,10 +14,12 @@ public sealed class RateLimiter(IRedisClient redis, TimeProvider time)
         }
         var window = time.GetUtcNow().ToUnixTimeSeconds() / request.WindowSeconds;
         var key = $"gw:rl:{request.Key}:{window}";
-        var count = (await redis.ExecuteAsync("INCR", [key], ct)).AsLong();
+        ct.ThrowIfCancellationRequested();
+        var db = redis.GetDatabase();
+        var count = await db.StringIncrementAsync(key);
         if (count == 1)
         {
-            await redis.ExecuteAsync("PEXPIRE", [key, request.WindowSeconds * 1000L], ct);
+            await db.KeyExpireAsync(key, TimeSpan.FromSeconds(request.WindowSeconds));
         }
         var retryAfter = (int)((window + 1) * request.WindowSeconds - time.GetUtcNow().ToUnixTimeSeconds());
         return new RateLimitResponse(count <= request.Limit, (int)Math.Max(0, request.Limit - count), Math.Max(1, retryAfter));
