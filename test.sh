@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds and runs every hermetic test on a fresh Debian machine (what CI runs: .ci/run).
+# Builds the whole Aspire.sln and runs every test on a fresh Debian machine (what CI runs: .ci/run), the Aspire
+# layer included: Tests/AppHost.Tests starts the real AppHost through Aspire.Hosting.Testing (DCP and the dashboard
+# come from NuGet with the Aspire packages; no container runtime needed).
 # Installs what the tests need and is missing: redis-server, Chromium, PostgreSQL 15, the Node packages of Tests/js.
-# The Aspire layer (AppHost, Tests/AppHost.Tests) needs nuget.org and Docker and is not part of this run.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -22,9 +23,9 @@ fi
 echo "==> npm ci (Tests/js: @supabase/supabase-js, ws)"
 npm ci --prefix Tests/js --no-audit --no-fund --loglevel=error
 
-echo "==> dotnet build Aspire.Offline.slnf"
-dotnet build Aspire.Offline.slnf -nologo -clp:ErrorsOnly
+echo "==> dotnet build Aspire.sln"
+dotnet build Aspire.sln -nologo -clp:ErrorsOnly
 
 echo "==> dotnet test"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-dotnet test Aspire.Offline.slnf --no-build -nologo --logger "console;verbosity=normal" "$@"
+dotnet test Aspire.sln --no-build -nologo --logger "console;verbosity=normal" "$@"

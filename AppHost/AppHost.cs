@@ -1,11 +1,33 @@
-// The whole gateway with one command: dotnet run --project AppHost (needs Docker and the Supabase CLI on PATH).
-// Run mode: Redis (persistent), the local Supabase stack (`supabase start`), SessionApi, SampleWeb and the Proxy.
+// The whole gateway with one command: dotnet run --project AppHost (or `aspire run`).
+// Run mode: Redis, a local Supabase, SessionApi, SampleWeb and the Proxy on http://127.0.0.1:5080. Where a container
+// engine answers: the Redis container and the Supabase CLI stack (`supabase start`); where none does: redis-server and
+// the in-repo Supabase emulator (LocalInfrastructure:Mode chooses; see LocalInfrastructure/).
 // Publish mode (azd up): the same services on Azure Container Apps; Supabase is a hosted project given by parameters.
+using System.Reflection;
 using AppHost;
+using AppHost.LocalInfrastructure;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var supabase = builder.AddSupabaseProject();
+LocalInfrastructureSettings? localSettings = null;
+LocalInfrastructureMode? localMode = null;
+if (builder.ExecutionContext.IsRunMode)
+{
+    try
+    {
+        localSettings = LocalInfrastructureSettings.From(builder);
+        localMode = builder.ChooseLocalInfrastructure(localSettings);
+    }
+    catch (LocalSetupException problem) when (Assembly.GetEntryAssembly() == typeof(LocalSetupException).Assembly)
+    {
+        // Before anything starts, so the user reads what to do instead of watching resources wait in the dashboard.
+        // (Under Aspire.Hosting.Testing the entry assembly is the test host: the exception reaches the test instead.)
+        Console.Error.WriteLine(problem.Message);
+        return 1;
+    }
+}
+
+var supabase = builder.AddSupabaseProject(localMode is { } mode ? (mode, localSettings!) : null);
 var secrets = builder.AddGatewaySecrets();
 
 // User changes reach live sessions: the secret the auth.users trigger signs with (private.gateway_webhook, schema.sql).
@@ -15,12 +37,14 @@ var userWebhookSecret = (builder.ExecutionContext.IsRunMode
         : builder.AddParameter("gateway-user-webhook-secret", secret: true))
     .WithDescription("whsec_<base64 of 32 random bytes>: the same value as the secret in the database's private.gateway_webhook row.");
 
-// Sessions must survive restarts and kills: a named data volume, an RDB snapshot every 5 s whenever a key changed,
-// and the append-only file fsynced on every write (as in the test fixture), so no confirmed sign-in is lost.
-var redis = builder.AddRedis("redis")
-    .WithDataVolume()
-    .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1)
-    .WithAppendOnlyPersistence();
+// Sessions must survive restarts and kills: every acknowledged write is in the append-only file, fsynced (as in the
+// test fixture). The container keeps its data in a named volume; redis-server in LocalInfrastructure:DataDirectory.
+IResourceBuilder<IResourceWithConnectionString> redis = localMode == LocalInfrastructureMode.Emulator
+    ? builder.AddRedisServer("redis", Path.Combine(localSettings!.DataDirectory, "redis"))
+    : builder.AddRedis("redis")
+        .WithDataVolume()
+        .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1)
+        .WithAppendOnlyPersistence();
 
 var sessionApi = builder.AddGatewayService<Projects.SessionApi>("sessionapi")
     .WithReference(redis)
@@ -37,7 +61,7 @@ var sampleWeb = builder.AddGatewayService<Projects.SampleWeb>("sampleweb")
     .WithSupabase(supabase);
 
 // The only resource with an external endpoint: browsers reach everything through it.
-builder.AddGatewayService<Projects.Proxy>("proxy", localPort: SupabaseProject.LocalSitePort)
+var proxy = builder.AddGatewayService<Projects.Proxy>("proxy", localPort: localSettings?.ProxyPort)
     .WithExternalHttpEndpoints()
     .WithReference(sessionApi)
     .WithReference(sampleWeb)
@@ -49,4 +73,7 @@ builder.AddGatewayService<Projects.Proxy>("proxy", localPort: SupabaseProject.Lo
     .WithSupabase(supabase)
     .WithPublicOrigins();
 
+supabase.Emulator?.WithLinksThrough(proxy);
+
 builder.Build().Run();
+return 0;

@@ -18,7 +18,7 @@ internal static class GatewayServiceExtensions
         if (runMode)
         {
             // What `dotnet run` would do (DCP does not pass the AppHost's environment name on). Development also makes
-            // the SessionApi trust the ASP.NET Core development certificate that Aspire 13.1's local Redis serves TLS with.
+            // the SessionApi trust the ASP.NET Core development certificate a local Redis container may serve TLS with.
             service.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
         }
         return service;
@@ -33,10 +33,11 @@ internal static class GatewayServiceExtensions
         var endpoint = proxy.GetEndpoint("http");
         if (proxy.ApplicationBuilder.ExecutionContext.IsRunMode)
         {
+            // Both loopback spellings of the Proxy's port: the endpoint says localhost, and 127.0.0.1 is the site URL
+            // and redirect target in supabase/config.toml (and what the emulator is given).
             return proxy
-                .WithEnvironment("Gateway__PublicOrigins__0", endpoint)
-                // The site URL and redirect target in supabase/config.toml (same port, the other loopback spelling).
-                .WithEnvironment("Gateway__PublicOrigins__1", SupabaseProject.LocalSiteOrigin);
+                .WithEnvironment("Gateway__PublicOrigins__0", ReferenceExpression.Create($"http://localhost:{endpoint.Property(EndpointProperty.Port)}"))
+                .WithEnvironment("Gateway__PublicOrigins__1", ReferenceExpression.Create($"http://127.0.0.1:{endpoint.Property(EndpointProperty.Port)}"));
         }
         // Azure Container Apps serve an external endpoint over HTTPS on the app's FQDN (plain http is redirected);
         // the binding's own URL would say http://, which is not the origin browsers send.

@@ -2,11 +2,13 @@ namespace AppHost;
 
 /// <summary>
 /// The Supabase project every service talks to. Run mode: the local stack the Supabase CLI starts from the repo's
-/// <c>supabase/</c> folder, with the CLI's well-known local keys as defaults. Publish mode: a hosted project whose
-/// URL and keys are parameters without defaults (azd asks for them, or reads <c>infra.parameters.&lt;name&gt;</c>).
+/// <c>supabase/</c> folder (containers mode) or the in-repo Supabase emulator (emulator mode), both with the CLI's
+/// well-known local keys as defaults. Publish mode: a hosted project whose URL and keys are parameters without
+/// defaults (azd asks for them, or reads <c>infra.parameters.&lt;name&gt;</c>).
 /// </summary>
 internal sealed record SupabaseProject(
-    IResourceBuilder<ExecutableResource>? LocalStack,
+    IResourceBuilder<ExecutableResource>? CliStack,
+    IResourceBuilder<ProjectResource>? Emulator,
     IResourceBuilder<ParameterResource>? HostedUrl,
     IResourceBuilder<ParameterResource> AnonKey,
     IResourceBuilder<ParameterResource> ServiceKey,
@@ -15,10 +17,10 @@ internal sealed record SupabaseProject(
     /// <summary>The local API gateway (supabase/config.toml [api] port).</summary>
     public const string LocalApiUrl = "http://127.0.0.1:54321";
 
+    public const int LocalApiPort = 54321;
+
     /// <summary>The Proxy's local port: supabase/config.toml names http://127.0.0.1:5080 as site URL and redirect target.</summary>
     public const int LocalSitePort = 5080;
-
-    public const string LocalSiteOrigin = "http://127.0.0.1:5080";
 }
 
 /// <summary>

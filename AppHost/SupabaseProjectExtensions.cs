@@ -1,3 +1,5 @@
+using AppHost.LocalInfrastructure;
+
 namespace AppHost;
 
 internal static class SupabaseProjectExtensions
@@ -5,15 +7,20 @@ internal static class SupabaseProjectExtensions
     /// <summary>AppHost setting choosing how minted tokens are signed: HS256 (default) or ES256.</summary>
     private const string JwtAlgorithmSetting = "Gateway:JwtAlgorithm";
 
-    public static SupabaseProject AddSupabaseProject(this IDistributedApplicationBuilder builder)
+    /// <param name="local">Run mode: which local stack and where the emulator listens; null in publish mode.</param>
+    public static SupabaseProject AddSupabaseProject(this IDistributedApplicationBuilder builder,
+        (LocalInfrastructureMode Mode, LocalInfrastructureSettings Settings)? local)
     {
         var runMode = builder.ExecutionContext.IsRunMode;
 
         // `supabase start` runs from the repo root (which holds supabase/config.toml), starts the containers and
         // EXITS; the containers keep running until `supabase stop`. A second start while they run exits 0 at once.
-        // Only added in run mode, so the publish manifest never contains it.
-        var localStack = runMode
+        // Only added in run mode, so the publish manifest never contains it (nor the emulator).
+        var cliStack = local?.Mode == LocalInfrastructureMode.Containers
             ? builder.AddExecutable("supabase", "supabase", RepoRoot(builder), "start")
+            : null;
+        var emulator = local is { Mode: LocalInfrastructureMode.Emulator, Settings: var settings }
+            ? builder.AddSupabaseEmulator("supabase-emulator", settings.EmulatorPort)
             : null;
         var hostedUrl = runMode
             ? null
@@ -25,16 +32,23 @@ internal static class SupabaseProjectExtensions
         var serviceKey = builder.AddSupabaseSecret("supabase-service-key", SupabaseLocalKeys.ServiceRoleKey,
             "The project's service_role (or secret) API key; only the SessionApi gets it.");
 
-        return new SupabaseProject(localStack, hostedUrl, anonKey, serviceKey, builder.AddTokenSigningKeys());
+        return new SupabaseProject(cliStack, emulator, hostedUrl, anonKey, serviceKey, builder.AddTokenSigningKeys());
     }
 
-    /// <summary>Supabase URL and keys for a service; in run mode the service also waits for `supabase start` to finish.</summary>
+    /// <summary>
+    /// Supabase URL and keys for a service; in run mode the service also waits for `supabase start` to finish, or for
+    /// the emulator to be healthy.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithSupabase(
         this IResourceBuilder<ProjectResource> service, SupabaseProject supabase, bool includeServiceKey = false)
     {
         if (supabase.HostedUrl is { } hostedUrl)
         {
             service.WithEnvironment("Supabase__Url", hostedUrl);
+        }
+        else if (supabase.Emulator is { } emulator)
+        {
+            service.WithEnvironment("Supabase__Url", emulator.GetEndpoint("http")).WaitFor(emulator);
         }
         else
         {
@@ -45,10 +59,10 @@ internal static class SupabaseProjectExtensions
         {
             service.WithEnvironment("Supabase__ServiceKey", supabase.ServiceKey);
         }
-        if (supabase.LocalStack is { } localStack)
+        if (supabase.CliStack is { } cliStack)
         {
             // WaitFor would fail once the CLI exits ("Finished"); completion with exit code 0 is what we need.
-            service.WaitForCompletion(localStack);
+            service.WaitForCompletion(cliStack);
         }
         return service;
     }
