@@ -43,6 +43,8 @@ public static class RedisRegistration
             options.ClientName ??= builder.Environment.ApplicationName;
             trust.Apply(options);
         });
+        // The client writes a multi-line endpoint summary at Information on every (re)connect; failures stay visible.
+        builder.Logging.AddFilter("StackExchange.Redis", LogLevel.Warning);
         return builder;
     }
 
