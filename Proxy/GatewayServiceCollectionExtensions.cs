@@ -34,6 +34,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddHttpClient<GoTrueForwarder>(client => GoTrueForwarder.Configure(client, builder.Configuration)).ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
         services.AddRedirectAllowList();
+        services.AddServerPkce();
         services.AddGatewayForwarding(builder.Configuration);
         services.AddUserWebhook();
         services.AddHealthChecks().AddCheck<SessionApiHealthCheck>("sessionapi", tags: ["ready"]);

@@ -17,11 +17,15 @@ builder.Services.AddRealtimeRelay();
 var app = builder.Build();
 
 app.UseGatewayHardening();
+app.UsePublicHealth();
+app.UseRedirectAllowList();
 app.UseMiddleware<CsrfMiddleware>();
 app.UseMiddleware<RateLimitMiddleware>();
+app.UseServerPkce();
 app.MapDefaultEndpoints();
 app.MapRealtimeRelay();
 app.MapAuthInterception();
+app.MapServerPkceCallback();
 app.MapEdgeEndpoints();
 app.MapUserWebhook();
 app.MapFormEndpoints();

@@ -84,6 +84,7 @@ public static class AuthEndpoints
                 await AuthErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
                 return;
             }
+            AuthFlowCookie.Cancel(context); // signed in at once (autoconfirm): no confirmation link will come back
             context.Response.Headers.CacheControl = "no-store";
             await context.Response.WriteAsJsonAsync(placeholder, ct);
             return;

@@ -18,15 +18,20 @@ public sealed class GoTrueForwarder(HttpClient http, IOptions<SupabaseUpstreamOp
 
     private static readonly string[] PassThroughResponseHeaders = [GatewayErrors.ApiVersionHeader, "x-sb-error-code", "Retry-After"];
 
-    public async Task<GoTrueResponse> SendAsync(HttpContext context, string pathAndQuery, byte[]? body, string? bearer, CancellationToken ct)
+    public Task<GoTrueResponse> SendAsync(HttpContext context, string pathAndQuery, byte[]? body, string? bearer, CancellationToken ct) =>
+        SendAsync(context, new HttpMethod(context.Request.Method), pathAndQuery, body, MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+            ? type : new MediaTypeHeaderValue("application/json"), bearer, ct);
+
+    /// <summary>A call of the gateway's own (the PKCE code exchange at its callback), on behalf of this browser.</summary>
+    public async Task<GoTrueResponse> SendAsync(HttpContext context, HttpMethod method, string pathAndQuery, byte[]? body, MediaTypeHeaderValue contentType,
+        string? bearer, CancellationToken ct)
     {
         var url = supabase.Value.Url.TrimEnd('/') + pathAndQuery;
-        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), url);
+        using var request = new HttpRequestMessage(method, url);
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
-                ? type : new MediaTypeHeaderValue("application/json");
+            request.Content.Headers.ContentType = contentType;
         }
         request.Headers.TryAddWithoutValidation("apikey", supabase.Value.AnonKey);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer ?? supabase.Value.AnonKey);
@@ -42,9 +47,8 @@ public sealed class GoTrueForwarder(HttpClient http, IOptions<SupabaseUpstreamOp
             request.Headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
             request.Headers.TryAddWithoutValidation("X-Forwarded-For", ip.ToString());
         }
-        // The same forwarding headers YARP adds on the other /supabase routes.
+        // The same forwarding headers YARP adds on the other /supabase routes (never the browser's Host).
         request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", context.Request.Scheme);
-        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", context.Request.Host.Value);
         using var response = await http.SendAsync(request, ct);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in PassThroughResponseHeaders)

@@ -116,18 +116,13 @@ public static class RedirectAllowListExtensions
         services.AddOptions<RedirectAllowListOptions>().BindConfiguration(RedirectAllowListOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RedirectAllowListOptions>, RedirectAllowListValidator>();
         services.AddSingleton<RedirectAllowList>();
-        // A startup filter puts the check ahead of routing, the CSRF check and the auth interception endpoints
-        // without another line in Program.cs.
-        services.AddTransient<IStartupFilter, RedirectAllowListStartupFilter>();
         return services;
     }
 
-    private sealed class RedirectAllowListStartupFilter : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseMiddleware<RedirectAllowListMiddleware>();
-            next(app);
-        };
-    }
+    /// <summary>
+    /// The check in front of every /supabase/auth/v1 route. It runs after the gateway's hardening (error handler,
+    /// security headers), so its 400s carry the same headers and error handling as every other answer, and before
+    /// routing reaches the auth interception endpoints or YARP.
+    /// </summary>
+    public static IApplicationBuilder UseRedirectAllowList(this IApplicationBuilder app) => app.UseMiddleware<RedirectAllowListMiddleware>();
 }

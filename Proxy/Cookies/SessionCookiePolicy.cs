@@ -81,13 +81,17 @@ public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
     private CookieOptions Attributes(HttpRequest request, TimeSpan? maxAge) => new()
     {
         HttpOnly = true,
-        Secure = UsesHostPrefix(request) || IsLoopback(request.Host.Host),
+        Secure = SecureFor(request),
         SameSite = SameSiteMode.Lax,
         Path = "/",
         MaxAge = maxAge,
     };
 
-    private bool UsesHostPrefix(HttpRequest request) => request.IsHttps || _httpsSite;
+    /// <summary>Whether cookies set on this request carry Secure (the rule above; the auth flow cookies follow it too).</summary>
+    public bool SecureFor(HttpRequest request) => UsesHostPrefix(request) || IsLoopback(request.Host.Host);
+
+    /// <summary>True on an HTTPS site (the session cookie then carries the "__Host-" prefix).</summary>
+    public bool UsesHostPrefix(HttpRequest request) => request.IsHttps || _httpsSite;
 
     private static bool IsLoopback(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)

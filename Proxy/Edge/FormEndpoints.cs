@@ -26,7 +26,7 @@ public static class FormEndpoints
             }
             var returnUrl = OriginPolicy.SafeLocalPath(form["return_url"]);
             var body = new JsonObject { ["email"] = form["email"].ToString(), ["password"] = form["password"].ToString() };
-            return await SignInAsync(context, "/auth/v1/token?grant_type=password", body, returnUrl, "/sign-in");
+            return await SignInAsync(context, "/auth/v1/token?grant_type=password", body, new FormReturn("/sign-in", returnUrl, form["email"]));
         });
         forms.MapPost("/sign-up", async (HttpContext context) =>
         {
@@ -41,7 +41,7 @@ public static class FormEndpoints
                 ["password"] = form["password"].ToString(),
                 ["data"] = new JsonObject { ["display_name"] = form["display_name"].ToString() },
             };
-            return await SignInAsync(context, "/auth/v1/signup", body, returnUrl, "/sign-up");
+            return await SignInAsync(context, "/auth/v1/signup", body, new FormReturn("/sign-up", returnUrl, form["email"]));
         });
         forms.MapPost("/sign-out", async (HttpContext context, SessionApiClient sessionApi, SessionCookiePolicy cookies, SessionCache cache) =>
         {
@@ -84,19 +84,20 @@ public static class FormEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, string upstream, JsonObject body, string returnUrl, string formPage)
+    private static async Task<IResult> SignInAsync(HttpContext context, string upstream, JsonObject body, FormReturn back)
     {
+        var returnUrl = back.ReturnUrl;
         var services = context.RequestServices;
         try
         {
             if (await services.GetRequiredService<GatewayRateLimiter>().RetryAfterAsync(context, Options.RateLimitKind.SignIn, context.RequestAborted) is not null)
             {
-                return Back(formPage, "over_request_rate_limit", returnUrl);
+                return back.WithError("over_request_rate_limit");
             }
         }
         catch (SessionApiUnavailableException)
         {
-            return Back(formPage, "session_store_unavailable", returnUrl);
+            return back.WithError("session_store_unavailable");
         }
         GoTrueResponse answer;
         try
@@ -106,11 +107,11 @@ public static class FormEndpoints
         }
         catch (HttpRequestException)
         {
-            return Back(formPage, "upstream_unavailable", returnUrl);
+            return back.WithError("upstream_unavailable");
         }
         catch (TaskCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return Back(formPage, "upstream_unavailable", returnUrl);
+            return back.WithError("upstream_unavailable");
         }
         if (answer.Status == 200 && SignInCompleter.TryReadSession(answer.Body, out var session))
         {
@@ -120,15 +121,15 @@ public static class FormEndpoints
             }
             catch (SessionApiUnavailableException)
             {
-                return Back(formPage, "session_store_unavailable", returnUrl);
+                return back.WithError("session_store_unavailable");
             }
             return SeeOther(returnUrl);
         }
         if (answer.Status == 200)
         {
-            return SeeOther($"/sign-in?notice=confirm-email&return_url={Uri.EscapeDataString(returnUrl)}");
+            return SeeOther($"/sign-in?notice=confirm-email&return_url={Uri.EscapeDataString(returnUrl)}{back.EmailQuery}");
         }
-        return Back(formPage, ErrorCode(answer.Body), returnUrl);
+        return back.WithError(ErrorCode(answer.Body));
     }
 
     /// <summary>The posted form, or null when the body is not a (small) form.</summary>
@@ -178,6 +179,21 @@ public static class FormEndpoints
         SeeOther($"{page}?error={Uri.EscapeDataString(error)}&return_url={Uri.EscapeDataString(returnUrl)}");
 
     private static IResult SeeOther(string location) => new SeeOtherResult(location);
+
+    /// <summary>
+    /// Where a failed sign-in or sign-up form goes back to: the form page with the error code, the return URL and the
+    /// email the visitor typed (so a wrong password does not cost them the email too). The password is never echoed.
+    /// </summary>
+    private sealed record FormReturn(string Page, string ReturnUrl, string? Email)
+    {
+        // An address longer than RFC 5321 allows, or one with control characters, is not worth keeping.
+        public string EmailQuery => Email is { Length: > 0 and <= 254 } email && !email.Any(char.IsControl)
+            ? "&email=" + Uri.EscapeDataString(email.Trim())
+            : "";
+
+        public IResult WithError(string error) =>
+            SeeOther($"{Page}?error={Uri.EscapeDataString(error)}&return_url={Uri.EscapeDataString(ReturnUrl)}{EmailQuery}");
+    }
 
     private sealed class SeeOtherResult(string location) : IResult
     {

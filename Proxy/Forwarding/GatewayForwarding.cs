@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 using Proxy.Cookies;
 using Proxy.Errors;
@@ -45,6 +46,11 @@ public static class GatewayForwarding
                 if (context.Route.RouteId == SupabaseRoute)
                 {
                     context.AddPathRemovePrefix("/supabase");
+                    // Supabase learns the client's address and scheme, not which Host the browser used.
+                    context.AddXForwardedFor(action: ForwardedTransformActions.Set);
+                    context.AddXForwardedProto(action: ForwardedTransformActions.Set);
+                    context.AddXForwardedHost(action: ForwardedTransformActions.Remove);
+                    context.AddXForwardedPrefix(action: ForwardedTransformActions.Remove);
                     context.AddRequestTransform(ToSupabaseAsync);
                     context.AddResponseTransform(FromSupabaseAsync);
                 }
@@ -101,6 +107,9 @@ public static class GatewayForwarding
         await next();
     }
 
+    /// <summary>Client-address headers some upstreams believe: only the gateway says who the client is.</summary>
+    private static readonly string[] ClientAddressHeaders = ["X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "X-Client-IP", "Forwarded", "X-Forwarded-Host"];
+
     private static ValueTask ToSupabaseAsync(RequestTransformContext context)
     {
         var supabase = context.HttpContext.RequestServices.GetRequiredService<IOptions<SupabaseUpstreamOptions>>().Value;
@@ -110,12 +119,24 @@ public static class GatewayForwarding
         headers.Remove("apikey");
         headers.Remove("Authorization");
         headers.Remove("Sb-Forwarded-For");
+        foreach (var name in ClientAddressHeaders)
+        {
+            headers.Remove(name);
+        }
         headers.TryAddWithoutValidation("apikey", supabase.AnonKey);
         // The browser's Authorization (placeholder, sb_publishable key, or anything forged) never goes upstream.
         headers.TryAddWithoutValidation("Authorization", lookup is { State: SessionState.Live, Live: { } live } ? live.BearerHeader : supabase.AnonBearer);
-        if (context.Path.StartsWithSegments("/auth/v1") && context.HttpContext.Connection.RemoteIpAddress is { } ip)
+        if (context.Path.StartsWithSegments("/auth/v1"))
         {
-            headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
+            if (context.HttpContext.Connection.RemoteIpAddress is { } ip)
+            {
+                headers.TryAddWithoutValidation("Sb-Forwarded-For", ip.ToString());
+            }
+            // GoTrue falls back to the Referer for a missing redirect_to: the browser's page must not pick the target.
+            headers.Referrer = null;
+            // The leak guard must read every auth answer as sent: no compressed body it would have to trust blindly.
+            headers.AcceptEncoding.Clear();
+            headers.TryAddWithoutValidation("Accept-Encoding", "identity");
         }
         return ValueTask.CompletedTask;
     }
@@ -143,7 +164,18 @@ public static class GatewayForwarding
         {
             await SessionLeakGuard.ApplyAsync(context);
         }
+        else if (context.ProxyResponse is { StatusCode: >= HttpStatusCode.InternalServerError } failed && !IsJson(failed.Content.Headers.ContentType?.MediaType))
+        {
+            // An HTML or text error page (a stack trace, a server banner) says nothing a client can use and may say
+            // too much about Supabase's internals; Supabase's own JSON errors (PostgREST, Storage) pass as they are.
+            context.SuppressResponseBody = true;
+            response.Remove("Content-Length");
+            response.Remove("Content-Encoding");
+            await GatewayErrors.WriteAsync(context.HttpContext, (int)failed.StatusCode, "upstream_error", "Supabase answered with an error.");
+        }
     }
+
+    private static bool IsJson(string? mediaType) => mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
 
     private static ValueTask ToSampleWeb(RequestTransformContext context)
     {

@@ -17,11 +17,23 @@ public static class SessionLeakGuard
     public static async ValueTask ApplyAsync(ResponseTransformContext context)
     {
         var response = context.HttpContext.Response;
+        var content = context.ProxyResponse!.Content;
         if (response.Headers.Location.ToString() is { Length: > 0 } location && CarriesTokens(location))
         {
             response.Headers.Location = WithoutTokens(location);
+            // Go's redirect body repeats the target (tokens included): the browser gets the Location only.
+            context.SuppressResponseBody = true;
+            response.Headers.Remove("Content-Type");
+            response.Headers.Remove("Content-Encoding");
+            response.ContentLength = 0;
+            return;
         }
-        var content = context.ProxyResponse!.Content;
+        // Asked for identity; a body in any other coding could hide a session from the checks below.
+        if (content.Headers.ContentEncoding.Any(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            await RefuseAsync(context, "upstream_invalid_response", "Supabase Auth sent an encoded response the gateway cannot inspect.");
+            return;
+        }
         var mediaType = content.Headers.ContentType?.MediaType;
         if (mediaType is null || !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
@@ -40,6 +52,11 @@ public static class SessionLeakGuard
             return;
         }
         context.SuppressResponseBody = true;
+        if (body.Length > 0 && !IsJson(body))
+        {
+            await RefuseAsync(context, "upstream_invalid_response", "Supabase Auth sent a response the gateway cannot use.");
+            return;
+        }
         if (HoldsSession(body))
         {
             await RefuseAsync(context, "session_not_intercepted",
@@ -58,6 +75,20 @@ public static class SessionLeakGuard
             using var document = JsonDocument.ParseValue(ref reader);
             return document.RootElement.ValueKind == JsonValueKind.Object
                 && (document.RootElement.TryGetProperty("refresh_token", out _) || document.RootElement.TryGetProperty("provider_refresh_token", out _));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsJson(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var _ = JsonDocument.ParseValue(ref reader);
+            return !reader.Read(); // nothing after the value either
         }
         catch (JsonException)
         {
@@ -85,6 +116,7 @@ public static class SessionLeakGuard
         response.Headers.Remove("Content-Length");
         response.Headers.Remove("Content-Type");
         response.Headers.Remove("x-sb-error-code");
+        response.Headers.Remove("Content-Encoding");
         await GatewayErrors.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, code, message);
     }
 }

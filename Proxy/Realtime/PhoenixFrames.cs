@@ -196,12 +196,13 @@ public static class PhoenixFrames
             case JsonObject message
                 when Text(message["topic"], out var topic) && topic is not null &&
                      Text(message["event"], out var name) && name is not null &&
-                     Text(message["ref"], out var reference) && Text(message["join_ref"], out var joinRef):
+                     Ref(message["ref"], out var reference) && Ref(message["join_ref"], out var joinRef):
                 root = message;
                 envelope = new PhoenixEnvelope(PhoenixSerializer.V1, joinRef, reference, topic, name);
                 return true;
-            case JsonArray { Count: 5 } message
-                when Text(message[0], out var joinRef) && Text(message[1], out var reference) &&
+            // Realtime's V2 serializer reads the first five elements and ignores any after them.
+            case JsonArray { Count: >= 5 } message
+                when Ref(message[0], out var joinRef) && Ref(message[1], out var reference) &&
                      Text(message[2], out var topic) && topic is not null &&
                      Text(message[3], out var name) && name is not null:
                 root = message;
@@ -232,7 +233,7 @@ public static class PhoenixFrames
         }
     }
 
-    /// <summary>True when the node is absent, null or a string (Phoenix refs and names are strings or null).</summary>
+    /// <summary>True when the node is absent, null or a string (topics and event names are strings).</summary>
     private static bool Text(JsonNode? node, out string? value)
     {
         value = null;
@@ -241,6 +242,20 @@ public static class PhoenixFrames
             return true;
         }
         return node is JsonValue scalar && scalar.GetValueKind() == JsonValueKind.String && scalar.TryGetValue(out value);
+    }
+
+    /// <summary>
+    /// Always true: clients send refs as strings, but Realtime's serializers take any JSON value there (a number, an
+    /// object), so a frame is never left unread because of its ref. A ref that is not a string is kept as its JSON text.
+    /// </summary>
+    private static bool Ref(JsonNode? node, out string? value)
+    {
+        if (Text(node, out value))
+        {
+            return true;
+        }
+        value = node!.ToJsonString();
+        return true;
     }
 
     private static byte[] Serialize(JsonNode root)

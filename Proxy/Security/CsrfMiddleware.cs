@@ -1,5 +1,4 @@
 using Proxy.Cookies;
-using Proxy.Errors;
 
 namespace Proxy.Security;
 
@@ -32,8 +31,7 @@ public sealed class CsrfMiddleware(RequestDelegate next, OriginPolicy origins, S
         }
         return IsSameOrigin(request, origins, requireMarker: hasCookie)
             ? next(context)
-            : GatewayErrors.WriteAsync(context, StatusCodes.Status403Forbidden, "csrf_origin_mismatch",
-                "Cross-origin request refused: state-changing requests with the session cookie must come from the app's own origin.");
+            : CsrfRejection.WriteAsync(context, carriedCookie: hasCookie);
     }
 
     /// <summary>

@@ -26,7 +26,11 @@ public sealed class OriginPolicy
         return uri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
     }
 
-    /// <summary>A local path safe to redirect to ("/x"), or "/" for anything else (absolute, "//host", "/\host").</summary>
+    /// <summary>
+    /// A local path safe to redirect to ("/x"), or "/" for anything else (absolute, "//host", "/\host"). The result is
+    /// ASCII (other characters percent-encoded as UTF-8): a Location header cannot carry anything else, and finding
+    /// that out after a session was created would leave the session without its cookie.
+    /// </summary>
     public static string SafeLocalPath(string? returnUrl)
     {
         if (string.IsNullOrEmpty(returnUrl) || returnUrl[0] != '/' || returnUrl.Length > 2048)
@@ -37,6 +41,27 @@ public sealed class OriginPolicy
         {
             return "/";
         }
-        return returnUrl.Any(c => char.IsControl(c) || c == '\\') ? "/" : returnUrl;
+        if (returnUrl.Any(c => char.IsControl(c) || c == '\\'))
+        {
+            return "/";
+        }
+        return returnUrl.All(c => c is > ' ' and < '\u007f' and not ('"' or '<' or '>' or '`')) ? returnUrl : PercentEncode(returnUrl);
+    }
+
+    private static string PercentEncode(string path)
+    {
+        var encoded = new System.Text.StringBuilder(path.Length * 3);
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(path))
+        {
+            if (b is > (byte)' ' and < 0x7f && b is not ((byte)'"' or (byte)'<' or (byte)'>' or (byte)'`'))
+            {
+                encoded.Append((char)b);
+            }
+            else
+            {
+                encoded.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return encoded.ToString();
     }
 }

@@ -10,6 +10,22 @@ public sealed class SecurityHeaders(RequestDelegate next)
 {
     public const string StrictTransportSecurity = "max-age=31536000";
 
+    private static void KeepPrivate(IHeaderDictionary headers)
+    {
+        var directives = headers.CacheControl.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Where(d => !d.Equals("public", StringComparison.OrdinalIgnoreCase) && !d.StartsWith("s-maxage", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (!directives.Any(d => d.Equals("private", StringComparison.OrdinalIgnoreCase) || d.Equals("no-store", StringComparison.OrdinalIgnoreCase)))
+        {
+            directives.Insert(0, "private");
+        }
+        headers.CacheControl = string.Join(", ", directives);
+        if (!headers.Vary.ToString().Contains("Cookie", StringComparison.OrdinalIgnoreCase))
+        {
+            headers.Append("Vary", "Cookie");
+        }
+    }
+
     public Task InvokeAsync(HttpContext context)
     {
         context.Response.OnStarting(static state =>
@@ -41,6 +57,11 @@ public sealed class SecurityHeaders(RequestDelegate next)
             {
                 headers.CacheControl = "no-store";
                 headers.Pragma = "no-cache";
+            }
+            else if (context.RequestServices.GetService<Cookies.SessionCookiePolicy>() is { } cookies && cookies.HasCookie(context.Request))
+            {
+                // Rendered for the session behind the cookie: no shared cache may keep it or hand it to someone else.
+                KeepPrivate(headers);
             }
             return Task.CompletedTask;
         }, context);

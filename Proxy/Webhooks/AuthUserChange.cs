@@ -22,7 +22,8 @@ public sealed record AuthUserChange(string UserId, string? Change, JsonObject? U
         JsonObject? payload;
         try
         {
-            payload = JsonNode.Parse(body) as JsonObject;
+            // A repeated name is ambiguous (which "id" is meant?) and would only fail later, as a 500.
+            payload = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject;
         }
         catch (JsonException)
         {

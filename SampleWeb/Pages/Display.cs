@@ -19,6 +19,9 @@ public static class Display
         };
     }
 
+    /// <summary>Who wrote a post or comment: the name they signed up with, or a neutral word (never their email).</summary>
+    public static string Author(string? name) => string.IsNullOrWhiteSpace(name) ? "A member" : name;
+
     public static string Date(DateTimeOffset when) =>
         when.ToUniversalTime().ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
 

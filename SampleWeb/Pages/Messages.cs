@@ -3,6 +3,13 @@ namespace SampleWeb.Pages;
 /// <summary>What the user reads for each error or notice code the gateway's form endpoints (and our pages) send back.</summary>
 public static class Messages
 {
+    /// <summary>Sent by protected pages to sign-in when the Proxy said the browser's session is no longer live.</summary>
+    public const string SessionEndedNotice = "session-ended";
+
+    // The gateway knows only that the session is gone, not why, so the message names the likely reasons.
+    public const string SessionEnded =
+        "You were signed out on this device. It was signed out from another device, your account changed, or the session expired. Sign in again to continue.";
+
     public static string? Error(string? code) => code switch
     {
         null or "" => null,
@@ -26,6 +33,7 @@ public static class Messages
         "signed-out" => "You are signed out.",
         "signed-out-others" => "Every other session was signed out.",
         "revoked" => "The session was revoked. That device is signed out.",
+        SessionEndedNotice => SessionEnded,
         _ => null,
     };
 }

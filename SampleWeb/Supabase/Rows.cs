@@ -3,10 +3,11 @@ using System.Text.Json.Serialization;
 namespace SampleWeb.Supabase;
 
 /// <summary>A row of public.posts (readable by everyone, written by its author).</summary>
-public sealed record Post(long Id, Guid UserId, string Title, string Body, DateTimeOffset CreatedAt);
+/// <param name="AuthorName">The author's sign-up name, set by the database; null when they gave none.</param>
+public sealed record Post(long Id, Guid UserId, string Title, string Body, DateTimeOffset CreatedAt, string? AuthorName = null);
 
 /// <summary>A row of public.comments.</summary>
-public sealed record Comment(long Id, long PostId, Guid UserId, string Body, DateTimeOffset CreatedAt);
+public sealed record Comment(long Id, long PostId, Guid UserId, string Body, DateTimeOffset CreatedAt, string? AuthorName = null);
 
 /// <summary>A row of public.notes (RLS: only its owner sees it).</summary>
 public sealed record Note(long Id, string Body, DateTimeOffset CreatedAt);

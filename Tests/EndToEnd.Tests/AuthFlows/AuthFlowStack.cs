@@ -17,15 +17,22 @@ public sealed class AuthFlowStack : IAsyncLifetime
     private readonly List<ServiceProcess> _sessionApis = [];
     private readonly List<ServiceProcess> _proxies = [];
 
-    public AuthFlowStack() : this(instances: 1, goTrueTokenLifetimeSeconds: 3600)
+    public AuthFlowStack() : this(instances: 1, goTrueTokenLifetimeSeconds: 3600, hostedGoTrue: false)
     {
     }
 
-    private AuthFlowStack(int instances, int goTrueTokenLifetimeSeconds)
+    private AuthFlowStack(int instances, int goTrueTokenLifetimeSeconds, bool hostedGoTrue)
     {
         Instances = instances;
         GoTrueTokenLifetimeSeconds = goTrueTokenLifetimeSeconds;
+        HostedGoTrue = hostedGoTrue;
     }
+
+    /// <summary>
+    /// GoTrue configured like every hosted project: its external URL is Supabase's own (the emulator's), so the OAuth
+    /// callback and email links never pass through the gateway, and sign-ups need their confirmation link.
+    /// </summary>
+    public bool HostedGoTrue { get; }
 
     public int Instances { get; }
     public int GoTrueTokenLifetimeSeconds { get; }
@@ -41,9 +48,12 @@ public sealed class AuthFlowStack : IAsyncLifetime
     /// <summary>Talks to the emulator directly (its inspection endpoints, or GoTrue as an attacker holding a token would).</summary>
     public HttpClient EmulatorHttp { get; private set; } = null!;
 
-    public static async Task<AuthFlowStack> StartAsync(int instances, int goTrueTokenLifetimeSeconds)
+    /// <summary>Where the Proxy sends page requests (none of these flows needs SampleWeb; a test may serve its own app page).</summary>
+    public string? PagesUrl { get; private init; }
+
+    public static async Task<AuthFlowStack> StartAsync(int instances, int goTrueTokenLifetimeSeconds, bool hostedGoTrue = false, string? pagesUrl = null)
     {
-        var stack = new AuthFlowStack(instances, goTrueTokenLifetimeSeconds);
+        var stack = new AuthFlowStack(instances, goTrueTokenLifetimeSeconds, hostedGoTrue) { PagesUrl = pagesUrl };
         await stack.InitializeAsync();
         return stack;
     }
@@ -58,14 +68,19 @@ public sealed class AuthFlowStack : IAsyncLifetime
         var proxyPorts = Enumerable.Range(0, Instances).Select(_ => FreePort.Next()).ToArray();
         var origin = $"http://127.0.0.1:{proxyPorts[0]}";
 
-        Emulator = await ServiceProcess.StartAsync("emulator", "SupabaseEmulator", new Dictionary<string, string?>
+        var emulatorSettings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:postgres"] = database,
             ["Emulator:SiteUrl"] = origin,
             ["Emulator:AdditionalRedirectUrls:0"] = origin + "/**",
-            ["Emulator:ExternalUrl"] = origin + "/supabase/auth/v1",
+            ["Emulator:Autoconfirm"] = HostedGoTrue ? "false" : "true",
             ["Emulator:AccessTokenLifetimeSeconds"] = GoTrueTokenLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, readyPath: "/auth/v1/health");
+        };
+        if (!HostedGoTrue)
+        {
+            emulatorSettings["Emulator:ExternalUrl"] = origin + "/supabase/auth/v1";
+        }
+        Emulator = await ServiceProcess.StartAsync("emulator", "SupabaseEmulator", emulatorSettings, readyPath: "/auth/v1/health");
         EmulatorHttp = new HttpClient { BaseAddress = Emulator.Url, Timeout = TimeSpan.FromSeconds(30) };
 
         using var identityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -90,7 +105,7 @@ public sealed class AuthFlowStack : IAsyncLifetime
                 ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
                 ["Gateway:SessionApiUrl"] = sessionApi.Url.ToString().TrimEnd('/'),
                 ["Gateway:SessionApiKey"] = CallerKey,
-                ["Gateway:SampleWebUrl"] = $"http://127.0.0.1:{FreePort.Next()}", // pages are not part of these flows
+                ["Gateway:SampleWebUrl"] = PagesUrl ?? $"http://127.0.0.1:{FreePort.Next()}", // pages are not part of these flows
                 ["Gateway:PublicOrigins:0"] = $"http://127.0.0.1:{proxyPorts[i]}",
             }, proxyPorts[i]));
         }

@@ -58,8 +58,14 @@ public sealed class SampleWebWithoutDependenciesTests(SampleWebWithDeadDependenc
     {
         var (_, ended) = await GetAsync("/", ("X-Gateway-Session", "ended"));
         Assert.Contains("data-testid=\"session-ended\"", ended);
-        Assert.Contains("Your session was signed out or revoked", ended);
+        Assert.Contains("You were signed out on this device", ended);
         Assert.Contains("data-testid=\"anonymous-home\"", ended);
+
+        // A protected page cannot show the banner (it redirects): the sign-in page it sends to says why instead.
+        var (endedNotes, _) = await GetAsync("/notes", ("X-Gateway-Session", "ended"));
+        Assert.Equal("/sign-in?return_url=%2Fnotes&notice=session-ended", endedNotes.Headers.Location!.OriginalString);
+        var (anonymousNotes, _) = await GetAsync("/notes");
+        Assert.Equal("/sign-in?return_url=%2Fnotes", anonymousNotes.Headers.Location!.OriginalString);
 
         var (_, unavailable) = await GetAsync("/", ("X-Gateway-Session", "unavailable"));
         Assert.Contains("data-testid=\"session-unavailable\"", unavailable);

@@ -31,8 +31,8 @@ public sealed class ProxyBoundaryTests(GatewayStack stack, ITestOutputHelper out
         Assert.Equal(["sb-session"], outcome.GetProperty("cookieNames").EnumerateArray().Select(c => c.GetString()));
 
         // The Supabase side: what the Proxy sent for exactly this script's requests (the Proxy marks its requests with
-        // X-Forwarded-Host like any proxy hop; the SessionApi's own calls to Supabase are not the Proxy's).
-        var logged = (await LoggedAsync(stack, after)).Where(r => r["headers"]!.AsObject().ContainsKey("x-forwarded-host")).ToList();
+        // X-Forwarded-Proto like any proxy hop; the SessionApi's own calls to Supabase are not the Proxy's).
+        var logged = (await LoggedAsync(stack, after)).Where(r => r["headers"]!.AsObject().ContainsKey("x-forwarded-proto")).ToList();
         Assert.NotEmpty(logged);
         var placeholder = outcome.GetProperty("placeholderAccessToken").GetString()!;
         var userId = outcome.GetProperty("userId").GetString()!;

@@ -116,8 +116,11 @@ public sealed class RedirectAllowListProxyTests(RedirectAllowListHarness proxy) 
         Assert.Equal("2024-01-01", response.Headers.GetValues("X-Supabase-Api-Version").Single());
     }
 
+    /// <summary>The client's own PKCE flows (a code_challenge is sent); without one the gateway owns the flow (ServerPkceTests).</summary>
+    private const string ClientChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
     [Theory]
-    [InlineData("GET", "/supabase/auth/v1/authorize?provider=github&redirect_to={0}")]
+    [InlineData("GET", "/supabase/auth/v1/authorize?provider=github&code_challenge=" + ClientChallenge + "&code_challenge_method=s256&redirect_to={0}")]
     [InlineData("POST", "/supabase/auth/v1/otp?redirect_to={0}")]
     [InlineData("GET", "/supabase/auth/v1/verify?token=pkce_x&type=magiclink&redirect_to={0}")]
     public async Task AllowedTargetsReachUpstreamUnchanged(string method, string pathFormat)
@@ -129,7 +132,7 @@ public sealed class RedirectAllowListProxyTests(RedirectAllowListHarness proxy) 
             request.Headers.Add("Origin", proxy.PublicOrigin);
             if (method == "POST")
             {
-                request.Content = JsonContent.Create(new { email = "a@example.com" });
+                request.Content = JsonContent.Create(new { email = "a@example.com", code_challenge = ClientChallenge, code_challenge_method = "s256" });
             }
             using var response = await proxy.Client.SendAsync(request);
 

@@ -18,6 +18,7 @@ public sealed class FormEndpointTests(ProxyHarness proxy) : IClassFixture<ProxyH
     [InlineData("//evil.example/x", "/")]
     [InlineData("/\\evil.example", "/")]
     [InlineData("https://evil.example/", "/")]
+    [InlineData("/\u00e9t\u00e9 page", "/%C3%A9t%C3%A9%20page")] // issue 20, point 6: non-ASCII was a 500 after the session existed
     public async Task SignInSetsTheCookieAndReturnsToLocalPagesOnly(string returnUrl, string expected)
     {
         using var response = await PostFormAsync("/edge/v1/forms/sign-in",
@@ -28,13 +29,28 @@ public sealed class FormEndpointTests(ProxyHarness proxy) : IClassFixture<ProxyH
     }
 
     [Fact]
-    public async Task WrongPasswordGoesBackWithGoTruesCode()
+    public async Task WrongPasswordGoesBackWithGoTruesCodeAndTheEmailButNotThePassword()
     {
         using var response = await PostFormAsync("/edge/v1/forms/sign-in",
-            new() { ["email"] = "form@example.com", ["password"] = "wrong", ["return_url"] = "/notes" });
+            new() { ["email"] = "form+1@example.com", ["password"] = "wrong", ["return_url"] = "/notes" });
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-        Assert.Equal("/sign-in?error=invalid_credentials&return_url=%2Fnotes", response.Headers.Location!.OriginalString);
+        Assert.Equal("/sign-in?error=invalid_credentials&return_url=%2Fnotes&email=form%2B1%40example.com", response.Headers.Location!.OriginalString);
+        Assert.DoesNotContain("wrong", response.Headers.Location!.OriginalString);
         Assert.Null(ProxyHarness.SetCookieHeader(response));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("line\nbreak@example.com")]
+    public async Task AnEmailNotWorthKeepingIsLeftOut(string email)
+    {
+        using var response = await PostFormAsync("/edge/v1/forms/sign-in",
+            new() { ["email"] = email, ["password"] = "wrong", ["return_url"] = "/notes" });
+        Assert.Equal("/sign-in?error=invalid_credentials&return_url=%2Fnotes", response.Headers.Location!.OriginalString);
+
+        using var tooLong = await PostFormAsync("/edge/v1/forms/sign-in",
+            new() { ["email"] = new string('a', 250) + "@example.com", ["password"] = "wrong", ["return_url"] = "/notes" });
+        Assert.DoesNotContain("email=", tooLong.Headers.Location!.OriginalString);
     }
 
     [Fact]

@@ -93,6 +93,26 @@ public sealed class PhoenixFramesTests
         Assert.True(PhoenixFrames.InspectClientMessage(Utf8(frame), Minted).Drop);
     }
 
+    /// <summary>Issue 20, point 5: joins Realtime's serializers accept although no client library sends them this way.</summary>
+    [Theory]
+    [InlineData("""{"topic":"realtime:a","event":"phx_join","payload":{"access_token":"client"},"ref":1,"join_ref":1}""")]
+    [InlineData("""{"topic":"realtime:a","event":"access_token","payload":{"access_token":"client"},"ref":{"n":2},"join_ref":[1]}""")]
+    [InlineData("""[1,1,"realtime:a","phx_join",{"access_token":"client"}]""")]
+    [InlineData("""["1","1","realtime:a","phx_join",{"access_token":"client"},"sixth"]""")]
+    [InlineData("""["1","1","realtime:a","phx_join",{"access_token":"client"},{"access_token":"client"}]""")]
+    public void Joins_with_unusual_refs_or_extra_elements_are_rewritten_too(string frame)
+    {
+        var decision = PhoenixFrames.InspectClientMessage(Utf8(frame), Minted);
+
+        Assert.NotNull(decision.Rewritten);
+        var rewritten = Parse(decision.Rewritten);
+        var payload = rewritten is JsonArray array ? array[4] : rewritten["payload"];
+        Assert.Equal(Minted, (string?)payload!["access_token"]);
+        // What Realtime reads (the first five elements or the named fields) carries no client token.
+        var read = rewritten is JsonArray all ? new JsonArray(all.Take(5).Select(n => n?.DeepClone()).ToArray()).ToJsonString() : rewritten.ToJsonString();
+        Assert.DoesNotContain("\"client\"", read);
+    }
+
     [Theory]
     [InlineData("""["1","2","realtime:a","broadcast",{"type":"broadcast","event":"msg","payload":{"access_token":"in user data"}}]""")]
     [InlineData("""{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"5"}""")]

@@ -40,6 +40,7 @@ public sealed class OriginAndRedirectPolicyTests
     [InlineData("", "/")]
     [InlineData(null, "/")]
     [InlineData("/ok\r\nSet-Cookie: x=1", "/")]
+    [InlineData("/caf\u00e9?q=\"x\"", "/caf%C3%A9?q=%22x%22")]
     public void ReturnUrlsStayLocal(string? returnUrl, string expected) => Assert.Equal(expected, OriginPolicy.SafeLocalPath(returnUrl));
 
     [Theory]

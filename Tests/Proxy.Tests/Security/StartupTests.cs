@@ -46,7 +46,7 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public async Task ReadinessReportsTheSessionApi()
+    public async Task ReadinessFollowsTheSessionApiWithoutNamingIt()
     {
         await using var sessionApi = await FakeSessionApi.StartAsync();
         var settings = Valid();
@@ -56,12 +56,14 @@ public sealed class StartupTests
         factory.StartServer();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
+        // Issue 20, point 9: the public origin's /health says healthy or unhealthy and names nothing behind it.
         using var healthy = await http.GetAsync("/health");
-        Assert.Contains("\"sessionapi\":\"Healthy\"", await healthy.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+        Assert.Equal("{\"status\":\"healthy\"}", await healthy.Content.ReadAsStringAsync());
 
         sessionApi.Failing = true;
         using var unhealthy = await http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
-        Assert.Contains("\"sessionapi\":\"Unhealthy\"", await unhealthy.Content.ReadAsStringAsync());
+        Assert.Equal("{\"status\":\"unhealthy\"}", await unhealthy.Content.ReadAsStringAsync());
     }
 }

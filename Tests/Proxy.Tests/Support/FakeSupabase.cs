@@ -103,8 +103,33 @@ public sealed class FakeSupabase : IAsyncDisposable
                     await WriteSessionAsync(context, email);
                 }
                 return;
+            case ("POST", "/auth/v1/factors/always-gzip/verify"):
+                await WriteGzippedSessionAsync(context); // an edge that compresses whatever was asked
+                return;
+            case ("POST", "/auth/v1/factors/truncated/verify"):
+                response.ContentType = "application/json";
+                await response.WriteAsync($"{{\"access_token\":\"{Issue()}\",\"refresh_token\":\"{RealRefreshToken}\",\"expires_in\":36");
+                return;
             case ("POST", _) when path.StartsWith("/auth/v1/factors/", StringComparison.Ordinal):
+                if (request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    await WriteGzippedSessionAsync(context); // Supabase's edge compresses when the client allows it
+                    return;
+                }
                 await WriteSessionAsync(context, "mfa@example.com");
+                return;
+            case ("GET", "/rest/v1/crash"):
+                response.StatusCode = 500;
+                response.ContentType = "text/html";
+                await response.WriteAsync("<h1>Internal error</h1><pre>System.InvalidOperationException at Supabase.Internal.Db.Query() in /srv/app/Db.cs:line 42</pre>");
+                return;
+            case ("GET", "/rest/v1/json-error"):
+                response.StatusCode = 500;
+                await response.WriteAsJsonAsync(new { code = "XX000", message = "internal error", details = (string?)null, hint = (string?)null });
+                return;
+            case ("GET", "/rest/v1/cacheable"):
+                response.Headers.CacheControl = "public, max-age=600, s-maxage=600";
+                await response.WriteAsJsonAsync(new { path });
                 return;
             case ("GET", "/auth/v1/verify"):
                 response.StatusCode = 303;
@@ -119,6 +144,26 @@ public sealed class FakeSupabase : IAsyncDisposable
         var token = $"real-access-token-{Interlocked.Increment(ref _issued)}";
         IssuedAccessTokens.Enqueue(token);
         return token;
+    }
+
+    private async Task WriteGzippedSessionAsync(HttpContext context)
+    {
+        var session = new JsonObject
+        {
+            ["access_token"] = Issue(),
+            ["token_type"] = "bearer",
+            ["expires_in"] = 3600,
+            ["refresh_token"] = RealRefreshToken,
+            ["user"] = User("mfa@example.com"),
+        };
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(session.ToJsonString()));
+        }
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.ContentEncoding = "gzip";
+        await context.Response.Body.WriteAsync(compressed.ToArray());
     }
 
     private async Task WriteSessionAsync(HttpContext context, string email)

@@ -108,6 +108,19 @@ public sealed class UserWebhookTests : IClassFixture<UserWebhookTests.Harness>
     }
 
     [Fact]
+    public async Task ASignedPayloadRepeatingAKeyIsABadRequestThatChangesNothing()
+    {
+        // Issue 20, point 7: this was a 500 (the duplicate surfaced only when the record was read).
+        var userId = Guid.NewGuid().ToString();
+        var body = System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"type":"UPDATE","table":"users","schema":"auth","record":{"id":"{{userId}}","id":"{{Guid.NewGuid()}}","email":"a@example.com"},"old_record":null}""");
+        using var response = await SendSignedAsync(body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("webhook_payload", await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(_harness.SessionApi.UserChanges, c => c.UserId == userId);
+    }
+
+    [Fact]
     public async Task AnExpiredBanIsAnOrdinaryUpdate()
     {
         var userId = Guid.NewGuid().ToString();
