@@ -8,9 +8,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every service shares: OpenTelemetry, health endpoints, service discovery and HttpClient defaults.
-/// Mirrors Aspire's ServiceDefaults template, built from the packages the offline feed has (no resilience handler:
-/// Microsoft.Extensions.Http.Resilience is not in it; callers set their own timeouts and fail closed).
+/// What every service shares, in the shape of Aspire's ServiceDefaults template: OpenTelemetry, health endpoints,
+/// service discovery (<c>http://sessionapi</c>-style names from <c>services:*</c> settings) and HttpClient defaults.
+/// No resilience handler by default: most calls here are either not idempotent (sign-in, refresh) or on the
+/// per-request path, where a retry would spend the latency budget; clients opt in with
+/// <see cref="AddRetriesForIdempotentWork"/>.
 /// </summary>
 public static class Extensions
 {
@@ -35,6 +37,14 @@ public static class Extensions
             });
         });
         return builder;
+    }
+
+    /// <summary>The standard resilience pipeline (retries, circuit breaker, attempt timeouts), for a client whose
+    /// calls are idempotent and run off the request path.</summary>
+    public static IHttpClientBuilder AddRetriesForIdempotentWork(this IHttpClientBuilder http)
+    {
+        http.AddStandardResilienceHandler();
+        return http;
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

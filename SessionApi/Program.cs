@@ -1,8 +1,8 @@
 using SessionApi.Api;
 using SessionApi.Events;
 using SessionApi.Options;
-using SessionApi.Redis;
 using SessionApi.Sessions;
+using SessionApi.Storage;
 using SessionApi.Supabase;
 using SessionApi.Tokens;
 
@@ -10,7 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddSessionApiOptions();
-builder.AddRedisClient();
+builder.AddSessionRedis();
 builder.AddSessionStore();
 builder.AddTokenMinting();
 builder.AddSessionEvents();

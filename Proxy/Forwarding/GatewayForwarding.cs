@@ -23,12 +23,10 @@ public static class GatewayForwarding
 
     public static IServiceCollection AddGatewayForwarding(this IServiceCollection services, IConfiguration configuration)
     {
-        var supabaseUrl = configuration["Supabase:Url"] ?? "";
-        var sampleWebUrl = configuration["Gateway:SampleWebUrl"] ?? "http://sampleweb";
-        // Logical names such as http://sampleweb resolve through Aspire's service discovery settings.
-        // Invalid URLs are reported by options validation at startup (naming the setting); never throw here.
-        var sampleWeb = Uri.TryCreate(sampleWebUrl, UriKind.Absolute, out var web) ? ServiceEndpointResolver.Resolve(configuration, web).ToString() : "http://invalid";
-        var supabase = Uri.TryCreate(supabaseUrl, UriKind.Absolute, out var url) ? ServiceEndpointResolver.Resolve(configuration, url).ToString() : "http://invalid";
+        // Logical names such as http://sampleweb are resolved by service discovery (Aspire's services:* settings);
+        // plain URLs pass through. Invalid URLs are reported by options validation at startup (naming the setting).
+        var sampleWeb = Address(configuration["Gateway:SampleWebUrl"] ?? "http://sampleweb");
+        var supabase = Address(configuration["Supabase:Url"] ?? "");
         // An upstream that accepts the connection but never answers gets 504 after this, not a hung browser.
         var forwarding = new ForwarderRequestConfig { ActivityTimeout = UpstreamErrorResponses.Timeout(configuration) };
 
@@ -42,6 +40,7 @@ public static class GatewayForwarding
                     new ClusterConfig { ClusterId = SupabaseRoute, HttpRequest = forwarding, Destinations = new Dictionary<string, DestinationConfig> { ["supabase"] = new() { Address = supabase } } },
                     new ClusterConfig { ClusterId = SampleWebRoute, HttpRequest = forwarding, Destinations = new Dictionary<string, DestinationConfig> { ["sampleweb"] = new() { Address = sampleWeb } } },
                 ])
+            .AddServiceDiscoveryDestinationResolver()
             .AddTransforms(context =>
             {
                 if (context.Route.RouteId == SupabaseRoute)
@@ -62,6 +61,8 @@ public static class GatewayForwarding
             });
         return services;
     }
+
+    private static string Address(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.ToString() : "http://invalid";
 
     public static IEndpointRouteBuilder MapGatewayForwarding(this IEndpointRouteBuilder endpoints)
     {

@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Gateway.Contracts;
 
@@ -10,7 +11,10 @@ namespace Proxy.Sessions;
 /// </summary>
 public sealed class SessionEventsSubscriber(SessionApiClient sessionApi, SessionCache cache, ILogger<SessionEventsSubscriber> logger) : BackgroundService
 {
-    /// <summary>The SessionApi sends a keep-alive comment every 15 s.</summary>
+    /// <summary>The SSE event type of the SessionApi's keep-alives.</summary>
+    private const string KeepAliveType = "keep-alive";
+
+    /// <summary>The SessionApi sends a keep-alive every 15 s.</summary>
     public static TimeSpan SilenceLimit { get; set; } = TimeSpan.FromSeconds(40);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,17 +28,14 @@ public sealed class SessionEventsSubscriber(SessionApiClient sessionApi, Session
                 using var response = await sessionApi.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
                 response.EnsureSuccessStatusCode();
                 await using var stream = await response.Content.ReadAsStreamAsync(stoppingToken);
-                using var reader = new StreamReader(stream);
                 using var silence = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 silence.CancelAfter(SilenceLimit);
-                while (await reader.ReadLineAsync(silence.Token) is { } line)
+                var events = SseParser.Create(stream, static (type, data) =>
+                    type == KeepAliveType ? null : JsonSerializer.Deserialize(data, SessionApiJsonContext.Default.SessionEvent));
+                await foreach (var item in events.EnumerateAsync(silence.Token))
                 {
-                    silence.CancelAfter(SilenceLimit);
-                    if (!line.StartsWith("data: ", StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-                    var sessionEvent = JsonSerializer.Deserialize(line.AsSpan(6), SessionApiJsonContext.Default.SessionEvent);
+                    silence.CancelAfter(SilenceLimit); // keep-alives count: they prove the connection is not half-open
+                    var sessionEvent = item.Data;
                     switch (sessionEvent?.Kind)
                     {
                         case "hello":

@@ -1,11 +1,11 @@
 using Gateway.Contracts;
-using SessionApi.Redis;
 using SessionApi.Sessions;
+using StackExchange.Redis;
 
 namespace SessionApi.Api;
 
 /// <summary>One-time ids (webhook replay protection) shared by every Proxy instance: SET NX with a TTL in Redis.</summary>
-public sealed class NonceRegistry(IRedisClient redis)
+public sealed class NonceRegistry(IConnectionMultiplexer redis)
 {
     private const int MaxTtlSeconds = 24 * 3600;
 
@@ -17,8 +17,8 @@ public sealed class NonceRegistry(IRedisClient redis)
         {
             throw new InvalidSessionRequestException($"scope (≤ 64 chars), id (≤ 256 chars) and ttlSeconds (1-{MaxTtlSeconds}) are required.");
         }
-        var reply = await redis.ExecuteAsync("SET", [Key(request.Scope, request.Id), "1", "NX", "EX", (long)request.TtlSeconds], ct);
-        return !reply.IsNull;
+        ct.ThrowIfCancellationRequested();
+        return await redis.GetDatabase().StringSetAsync(Key(request.Scope, request.Id), "1", TimeSpan.FromSeconds(request.TtlSeconds), When.NotExists);
     }
 
     /// <summary>Forgets an id whose delivery could not be applied, so the sender's retry is not taken for a replay.</summary>
@@ -28,7 +28,8 @@ public sealed class NonceRegistry(IRedisClient redis)
         {
             throw new InvalidSessionRequestException("scope (≤ 64 chars) and id (≤ 256 chars) are required.");
         }
-        return (await redis.ExecuteAsync("DEL", [Key(scope, id)], ct)).AsLong() > 0;
+        ct.ThrowIfCancellationRequested();
+        return await redis.GetDatabase().KeyDeleteAsync(Key(scope, id));
     }
 
     private static string Key(string scope, string id) => $"gw:nonce:{scope}:{id}";

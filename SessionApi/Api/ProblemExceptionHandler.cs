@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
-using SessionApi.Redis;
 using SessionApi.Sessions;
+using StackExchange.Redis;
 
 namespace SessionApi.Api;
 
@@ -18,8 +18,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             InvalidSessionRequestException => (400, "Invalid request"),
             BadHttpRequestException => (400, "Invalid request"),
             System.Text.Json.JsonException => (400, "Invalid JSON"),
-            RedisConnectionException => (503, "Session store unavailable"),
-            RedisServerException => (503, "Session store unavailable"),
+            RedisException => (503, "Session store unavailable"), // connection lost or refused, or a server error reply
+            RedisTimeoutException => (503, "Session store unavailable"),
             _ => (500, "Unexpected error"),
         };
         if (status == 500)

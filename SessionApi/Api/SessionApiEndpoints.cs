@@ -58,7 +58,7 @@ public static class SessionApiEndpoints
         api.MapPost("/rate-limit", async (RateLimitRequest request, RateLimiter limiter, CancellationToken ct) =>
             Results.Json(await limiter.HitAsync(request, ct), SessionApiJsonContext.Default.RateLimitResponse));
 
-        api.MapGet("/events", (HttpContext context, SessionEventHub hub) => SessionEventStream.StreamAsync(context, hub));
+        api.MapGet("/events", SessionEventStream.StreamAsync);
         return endpoints;
     }
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
-using SessionApi.Redis;
+using StackExchange.Redis;
 
 namespace SessionApi.Events;
 
@@ -15,9 +15,10 @@ namespace SessionApi.Events;
 /// in the gap would otherwise be lost while heartbeats still look fresh), and the hub stays not live until one of
 /// its own heartbeats, published after the drop, has come back through the restored subscription.
 /// </summary>
-public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub> logger) : BackgroundService
+public sealed class SessionEventHub(IConnectionMultiplexer redis, ILogger<SessionEventHub> logger) : BackgroundService
 {
     public const string Channel = "gw:events";
+    private static readonly RedisChannel EventsChannel = RedisChannel.Literal(Channel);
     private const string HeartbeatKind = "heartbeat";
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(3.5);
@@ -33,8 +34,11 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
     /// <summary>True while our own heartbeats come back through Redis.</summary>
     public bool IsLive => _lastHeartbeat != 0 && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeartbeat)) < HeartbeatTimeout;
 
-    public Task PublishAsync(SessionEvent sessionEvent, CancellationToken ct) =>
-        redis.PublishAsync(Channel, JsonSerializer.SerializeToUtf8Bytes(sessionEvent, SessionApiJsonContext.Default.SessionEvent), ct);
+    public Task PublishAsync(SessionEvent sessionEvent, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return redis.GetSubscriber().PublishAsync(EventsChannel, JsonSerializer.SerializeToUtf8Bytes(sessionEvent, SessionApiJsonContext.Default.SessionEvent));
+    }
 
     /// <summary>Waits (bounded) until the hub is live; false when it is not.</summary>
     public async Task<bool> WaitUntilLiveAsync(TimeSpan limit, CancellationToken ct)
@@ -66,9 +70,13 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        redis.SubscriptionLost += OnSubscriptionLost;
-        using var unhook = stoppingToken.Register(() => redis.SubscriptionLost -= OnSubscriptionLost);
-        await using var subscription = await redis.SubscribeAsync(Channel, OnMessage, stoppingToken);
+        redis.ConnectionFailed += OnConnectionFailed;
+        using var unhook = stoppingToken.Register(() => redis.ConnectionFailed -= OnConnectionFailed);
+        // A queue, not a handler: messages are processed one at a time, in the order Redis delivered them.
+        // StackExchange.Redis re-subscribes by itself once the connection is back.
+        var subscription = await redis.GetSubscriber().SubscribeAsync(EventsChannel);
+        subscription.OnMessage(message => OnMessage(message.Message));
+        using var unsubscribe = stoppingToken.Register(() => _ = subscription.UnsubscribeAsync(CommandFlags.FireAndForget));
         using var timer = new PeriodicTimer(HeartbeatInterval);
         Task publishing = Task.CompletedTask;
         do
@@ -92,9 +100,9 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
         {
             var sequence = Interlocked.Increment(ref _heartbeatsPublished);
             var heartbeat = new SessionEvent(HeartbeatKind, null, [], $"{_instance}:{sequence}");
-            await redis.PublishAsync(Channel, JsonSerializer.SerializeToUtf8Bytes(heartbeat, SessionApiJsonContext.Default.SessionEvent), ct);
+            await PublishAsync(heartbeat, ct);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisServerException or OperationCanceledException)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException or OperationCanceledException)
         {
             logger.LogDebug("Heartbeat not published: {Reason}", e.Message);
         }
@@ -114,6 +122,10 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
             && long.TryParse(stamp.AsSpan(separator + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence)
             && sequence > Interlocked.Read(ref _acceptHeartbeatsAfter);
     }
+
+    /// <summary>Any lost connection may have carried the subscription (a separate one on RESP2, the only one on RESP3).
+    /// Redis does not buffer pub/sub, so whatever was published until the subscription is restored is gone.</summary>
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) => OnSubscriptionLost();
 
     /// <summary>Not live until a heartbeat published from now on comes back; streams end first so Proxies drop their caches.</summary>
     private void OnSubscriptionLost()
@@ -149,21 +161,21 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
         channel.Writer.TryComplete();
     }
 
-    private ValueTask OnMessage(ReadOnlyMemory<byte> payload)
+    private void OnMessage(RedisValue payload)
     {
         SessionEvent? sessionEvent;
         try
         {
-            sessionEvent = JsonSerializer.Deserialize(payload.Span, SessionApiJsonContext.Default.SessionEvent);
+            sessionEvent = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)payload).Span, SessionApiJsonContext.Default.SessionEvent);
         }
         catch (JsonException e)
         {
             logger.LogWarning("Ignoring a malformed session event: {Reason}", e.Message);
-            return ValueTask.CompletedTask;
+            return;
         }
         if (sessionEvent is null)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
         if (sessionEvent.Kind == HeartbeatKind)
         {
@@ -172,7 +184,7 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
                 Interlocked.Exchange(ref _lastHeartbeat, Stopwatch.GetTimestamp());
                 _firstHeartbeat.TrySetResult();
             }
-            return ValueTask.CompletedTask;
+            return;
         }
         Channel<SessionEvent>[] all;
         lock (_subscribers)
@@ -188,6 +200,5 @@ public sealed class SessionEventHub(IRedisClient redis, ILogger<SessionEventHub>
                 Drop(subscriber);
             }
         }
-        return ValueTask.CompletedTask;
     }
 }

@@ -8,7 +8,8 @@ public static class SupabaseRegistration
         var services = builder.Services;
         // Resolve may wait on a refresh: keep GoTrue calls well inside the refresh lock's 10 s.
         services.AddHttpClient(nameof(GoTrueClient), http => http.Timeout = TimeSpan.FromSeconds(8));
-        services.AddHttpClient(nameof(SupabaseSync), http => http.Timeout = TimeSpan.FromSeconds(15));
+        // Off the request path, and both calls are idempotent (logout of an ended session, upsert by id): retries are safe.
+        services.AddHttpClient(nameof(SupabaseSync), http => http.Timeout = TimeSpan.FromSeconds(15)).AddRetriesForIdempotentWork();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GoTrueClient>(sp, HttpClientFor<GoTrueClient>(sp)));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SupabaseSync>(sp, HttpClientFor<SupabaseSync>(sp)));
         services.AddHostedService(sp => sp.GetRequiredService<SupabaseSync>());

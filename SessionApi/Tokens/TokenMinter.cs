@@ -20,7 +20,6 @@ public sealed class TokenMinter(SigningKeys keys, IOptions<JwtOptions> options, 
     public const string IdentityAudience = "sampleweb";
     private static readonly Meter Meter = new("SessionApi.Sessions");
     private static readonly Histogram<double> MintLatency = Meter.CreateHistogram<double>("sessions.mint.duration", "ms", "Time to mint a token pair.");
-    // Key material is resolved once; each token is one serialization and one signature (see JwtSigner).
     private readonly JwtSigner _supabase = new(keys.Supabase);
     private readonly JwtSigner _identity = new(keys.Identity);
 

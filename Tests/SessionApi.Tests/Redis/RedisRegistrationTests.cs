@@ -1,17 +1,19 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using SessionApi.Redis;
+using SessionApi.Storage;
+using StackExchange.Redis;
 using TestSupport;
-using static SessionApi.Tests.Redis.RedisClientTests;
+using static SessionApi.Tests.Support.RedisConnections;
 
 namespace SessionApi.Tests.Redis;
 
-/// <summary>AddRedisClient: settings validated at startup, TLS trust gated on the environment, readiness check.</summary>
+/// <summary>AddSessionRedis: settings validated at startup, TLS trust gated on the environment, readiness check.</summary>
 public sealed class RedisRegistrationTests
 {
     [Theory]
@@ -19,8 +21,7 @@ public sealed class RedisRegistrationTests
     [InlineData("password=only")]
     public void AMissingOrInvalidConnectionStringStopsStartupNamingTheSetting(string? connectionString)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:redis"] = connectionString }).Build();
-        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddRedisClient(configuration));
+        var error = Assert.Throws<InvalidOperationException>(() => Builder("Production", new() { ["ConnectionStrings:redis"] = connectionString }).AddSessionRedis());
         Assert.Contains("'ConnectionStrings:redis'", error.Message);
         Assert.DoesNotContain("only", error.Message);
     }
@@ -28,12 +29,12 @@ public sealed class RedisRegistrationTests
     [Fact]
     public void AMissingCaFileStopsStartupNamingTheSetting()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = Builder("Production", new()
         {
             ["ConnectionStrings:redis"] = "localhost:6379,ssl=true",
             ["Redis:CaCertificatePath"] = "/nonexistent/ca.pem",
-        }).Build();
-        Assert.Contains("'Redis:CaCertificatePath'", Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddRedisClient(configuration)).Message);
+        });
+        Assert.Contains("'Redis:CaCertificatePath'", Assert.Throws<InvalidOperationException>(() => builder.AddSessionRedis()).Message);
     }
 
     [Theory]
@@ -47,8 +48,31 @@ public sealed class RedisRegistrationTests
             ["ConnectionStrings:redis"] = server.ConnectionString,
             ["Redis:AllowUntrustedCertificate"] = "true",
         });
-        var redis = app.Services.GetRequiredService<IRedisClient>();
-        Assert.Equal(connects, redis.IsConnected);
+        Assert.Equal(connects, app.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected);
+    }
+
+    [Fact]
+    public async Task AclUserAndPasswordAreUsedAndAWrongPasswordIsRefused()
+    {
+        await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = "default-pass" });
+        await using (var admin = await AdminAsync(server.ConnectionString))
+        {
+            await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "gateway", "on", ">gateway-pass", "~gw:*", "&gw:*", "+@all");
+        }
+        var withUser = server.ConnectionString.Replace("password=default-pass", "user=gateway,password=gateway-pass");
+        var (host, redis) = await AsTheSessionApiAsync(withUser);
+        using (host)
+        {
+            var db = redis.GetDatabase();
+            await db.StringSetAsync("gw:acl-check", "ok");
+            Assert.Equal("ok", (await db.StringGetAsync("gw:acl-check")).ToString());
+            await Assert.ThrowsAsync<RedisServerException>(() => db.StringSetAsync("outside-the-acl", "x")); // the ACL applies: it is that user
+        }
+        var (wrongHost, wrong) = await AsTheSessionApiAsync(withUser.Replace("gateway-pass", "not-the-password"));
+        using (wrongHost)
+        {
+            Assert.False(wrong.IsConnected);
+        }
     }
 
     [Fact]
@@ -60,10 +84,11 @@ public sealed class RedisRegistrationTests
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
 
         await server.StopAsync();
-        await Eventually(() => !app.Services.GetRequiredService<IRedisClient>().IsConnected);
+        await Eventually(() => !app.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected);
         var health = await http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
-        Assert.Contains("\"redis\":\"Unhealthy\"", await health.Content.ReadAsStringAsync());
+        var checks = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+        Assert.Contains(checks.EnumerateObject(), check => check.Name.Contains("Redis", StringComparison.OrdinalIgnoreCase) && check.Value.GetString() == "Unhealthy");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/alive")).StatusCode);
 
         await server.StartAgainAsync();
@@ -75,13 +100,19 @@ public sealed class RedisRegistrationTests
         }
     }
 
-    private static async Task<WebApplication> StartAppAsync(string environment, Dictionary<string, string?> settings)
+    private static WebApplicationBuilder Builder(string environment, Dictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(settings);
+        return builder;
+    }
+
+    private static async Task<WebApplication> StartAppAsync(string environment, Dictionary<string, string?> settings)
+    {
+        var builder = Builder(environment, settings);
         builder.AddServiceDefaults();
-        builder.AddRedisClient();
+        builder.AddSessionRedis();
         var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync();

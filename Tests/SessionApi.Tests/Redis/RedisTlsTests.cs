@@ -1,5 +1,7 @@
-using SessionApi.Redis;
+using SessionApi.Tests.Support;
+using StackExchange.Redis;
 using TestSupport;
+using static SessionApi.Tests.Support.RedisConnections;
 
 namespace SessionApi.Tests.Redis;
 
@@ -7,42 +9,64 @@ namespace SessionApi.Tests.Redis;
 public sealed class RedisTlsTests
 {
     [Fact]
-    public async Task AnUntrustedCertificateIsRefusedWithAnExplanation()
+    public async Task AnUntrustedCertificateIsRefused()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Tls = true });
-        var error = await Assert.ThrowsAnyAsync<RedisConnectionException>(() => RedisClient.ConnectAsync(RedisConnectionOptions.Parse(server.ConnectionString)));
-        Assert.Contains("TLS handshake with Redis", error.Message);
-        Assert.Contains("Redis:CaCertificatePath", error.Message);
+        var (host, redis) = await AsTheSessionApiAsync(server.ConnectionString);
+        using var _ = host;
+        Assert.False(redis.IsConnected);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => redis.GetDatabase().PingAsync());
     }
 
     [Fact]
     public async Task TheIssuingCaFromAFileIsTrusted()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Tls = true, Password = "tls-pass" });
-        var options = RedisConnectionOptions.Parse(server.ConnectionString) with { CaCertificatePath = server.CertificatePath };
-        await using var client = await RedisClient.ConnectAsync(options);
-        Assert.Equal("PONG", (await client.ExecuteAsync("PING", [])).AsString());
-        Assert.Equal(10_000, (await Task.WhenAll(Enumerable.Range(0, 10_000).Select(i => client.ExecuteAsync("ECHO", [(long)i]))))
-            .Select((reply, i) => reply.AsLong() == i).Count(matches => matches));
+        var trustCa = new Dictionary<string, string?> { ["Redis:CaCertificatePath"] = server.CertificatePath };
+        var (host, redis) = await AsTheSessionApiAsync(server.ConnectionString, settings: trustCa);
+        using var _ = host;
+        var db = redis.GetDatabase();
+        await db.PingAsync();
+        var echoes = await Task.WhenAll(Enumerable.Range(0, 10_000).Select(i => db.ExecuteAsync("ECHO", i)));
+        Assert.Equal(10_000, echoes.Select((reply, i) => (long)reply == i).Count(matches => matches));
 
         // The name on the certificate is still checked.
-        var wrongName = options with { SslHost = "redis.example" };
-        await Assert.ThrowsAnyAsync<RedisConnectionException>(() => RedisClient.ConnectAsync(wrongName));
+        var (wrongNameHost, wrongName) = await AsTheSessionApiAsync(server.ConnectionString.Replace("sslHost=localhost", "sslHost=redis.example"), settings: trustCa);
+        using var __ = wrongNameHost;
+        Assert.False(wrongName.IsConnected);
     }
 
     [Fact]
-    public async Task TheAspNetDevelopmentCertificateIsAcceptedWhenTrustDevCertificateIsOn()
+    public async Task TheAspNetDevelopmentCertificateIsTrustedInDevelopmentOnly()
     {
         await using var devCert = await RedisServer.StartAsync(new RedisServerOptions { Tls = true, TlsLooksLikeAspNetDevCertificate = true });
-        await using var client = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(devCert.ConnectionString) with { TrustDevCertificate = true });
-        Assert.Equal("PONG", (await client.ExecuteAsync("PING", [])).AsString());
-        await Assert.ThrowsAnyAsync<RedisConnectionException>(() => RedisClient.ConnectAsync(RedisConnectionOptions.Parse(devCert.ConnectionString)));
+        var (developmentHost, development) = await AsTheSessionApiAsync(devCert.ConnectionString, "Development");
+        using (developmentHost)
+        {
+            await development.GetDatabase().PingAsync();
+        }
+        var (productionHost, production) = await AsTheSessionApiAsync(devCert.ConnectionString, "Production");
+        using (productionHost)
+        {
+            Assert.False(production.IsConnected);
+        }
+        var (optedOutHost, optedOut) = await AsTheSessionApiAsync(devCert.ConnectionString, "Development", new() { ["Redis:TrustDevCertificate"] = "false" });
+        using (optedOutHost)
+        {
+            Assert.False(optedOut.IsConnected);
+        }
 
-        // Any other self-signed certificate is still refused.
+        // Any other self-signed certificate is still refused, unless explicitly allowed (Development only).
         await using var other = await RedisServer.StartAsync(new RedisServerOptions { Tls = true });
-        await Assert.ThrowsAnyAsync<RedisConnectionException>(() =>
-            RedisClient.ConnectAsync(RedisConnectionOptions.Parse(other.ConnectionString) with { TrustDevCertificate = true }));
-        await using var anyCertificate = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(other.ConnectionString) with { AllowUntrustedCertificate = true });
-        Assert.Equal("PONG", (await anyCertificate.ExecuteAsync("PING", [])).AsString());
+        var (otherHost, otherRedis) = await AsTheSessionApiAsync(other.ConnectionString, "Development");
+        using (otherHost)
+        {
+            Assert.False(otherRedis.IsConnected);
+        }
+        var (anyHost, anyCertificate) = await AsTheSessionApiAsync(other.ConnectionString, "Development", new() { ["Redis:AllowUntrustedCertificate"] = "true" });
+        using (anyHost)
+        {
+            await anyCertificate.GetDatabase().PingAsync();
+        }
     }
 }

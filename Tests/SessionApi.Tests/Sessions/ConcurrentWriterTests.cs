@@ -1,7 +1,7 @@
 using System.Text.Json;
-using SessionApi.Redis;
 using SessionApi.Sessions;
 using SessionApi.Tests.Support;
+using StackExchange.Redis;
 
 namespace SessionApi.Tests.Sessions;
 
@@ -15,8 +15,9 @@ public sealed class ConcurrentWriterTests(SharedRedis redis) : IClassFixture<Sha
     [Fact]
     public async Task AWriteThatLandsBetweenAReadAndItsWriteIsKept()
     {
-        await using var clientA = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(redis.Server.ConnectionString));
-        await using var clientB = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(redis.Server.ConnectionString));
+        // Two instances: two connections.
+        await using var clientA = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var clientB = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var instanceA = new RedisSessionStore(clientA);
         var instanceB = new RedisSessionStore(clientB);
         var key = Guid.NewGuid().ToString("N");
@@ -47,7 +48,7 @@ public sealed class ConcurrentWriterTests(SharedRedis redis) : IClassFixture<Sha
     [Fact]
     public async Task AModificationNeverBringsBackARevokedSession()
     {
-        await using var client = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(redis.Server.ConnectionString));
+        await using var client = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var store = new RedisSessionStore(client);
         var key = Guid.NewGuid().ToString("N");
         var record = Record(DateTimeOffset.UtcNow, "gone@example.com");

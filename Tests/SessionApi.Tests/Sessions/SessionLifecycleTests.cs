@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using Gateway.Contracts;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using SessionApi.Redis;
+using RedisType = StackExchange.Redis.RedisType;
 using SessionApi.Tests.Support;
 using TestSupport;
 using Xunit.Abstractions;
@@ -125,29 +125,23 @@ public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLife
         Assert.Single(supabase.To("/auth/v1/token"));
         refreshTokens.Add("rotatedplaintext");
 
-        await using var redis = await RedisClient.ConnectAsync(RedisConnectionOptions.Parse(_redis.ConnectionString));
+        await using var redis = await RedisConnections.AdminAsync(_redis.ConnectionString);
+        var db = redis.GetDatabase();
         var readable = new StringBuilder();
         var dumped = new List<byte[]>();
-        var cursor = "0";
-        do
+        await foreach (var key in redis.GetServers()[0].KeysAsync(pageSize: 100))
         {
-            var page = await redis.ExecuteAsync("SCAN", [cursor, "COUNT", 100L]);
-            cursor = page.Items[0].AsString()!;
-            foreach (var key in page.Items[1].Items.Select(k => k.AsString()!))
+            readable.AppendLine(key);
+            var value = await db.KeyTypeAsync(key) switch
             {
-                readable.AppendLine(key);
-                var value = (await redis.ExecuteAsync("TYPE", [key])).AsString() switch
-                {
-                    "string" => await redis.ExecuteAsync("GET", [key]),
-                    "set" => await redis.ExecuteAsync("SMEMBERS", [key]),
-                    "hash" => await redis.ExecuteAsync("HGETALL", [key]),
-                    var other => throw new Xunit.Sdk.XunitException($"unexpected Redis type {other} at {key}"),
-                };
-                readable.AppendLine(value.ToString());
-                dumped.Add((await redis.ExecuteAsync("DUMP", [key])).AsBytes()!);
-            }
+                RedisType.String => (await db.StringGetAsync(key)).ToString(),
+                RedisType.Set => string.Join("\n", await db.SetMembersAsync(key)),
+                RedisType.Hash => string.Join("\n", await db.HashGetAllAsync(key)),
+                var other => throw new Xunit.Sdk.XunitException($"unexpected Redis type {other} at {key}"),
+            };
+            readable.AppendLine(value);
+            dumped.Add((await db.KeyDumpAsync(key))!);
         }
-        while (cursor != "0");
         var everything = readable.ToString();
         var raw = Encoding.Latin1.GetString(dumped.SelectMany(d => d).ToArray());
         Assert.Contains("gw:s:", everything);

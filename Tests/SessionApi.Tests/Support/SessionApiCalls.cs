@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using Gateway.Contracts;
 using Xunit;
 
@@ -29,18 +30,20 @@ public static class SessionApiCalls
         http.PostAsJsonAsync("/internal/v1/sessions/revoke", new RevokeSessionsRequest(cookie, scope, sessionId));
 }
 
-/// <summary>A subscriber of GET /internal/v1/events, reading "data:" lines as they arrive.</summary>
+/// <summary>A subscriber of GET /internal/v1/events, reading events as they arrive (keep-alives skipped).</summary>
 public sealed class EventStreamReader : IDisposable
 {
     private readonly HttpClient _http;
     private readonly HttpResponseMessage _response;
-    private readonly StreamReader _reader;
+    private readonly IAsyncEnumerator<SseItem<SessionEvent?>> _events;
+    private Task<bool>? _pending;
 
-    private EventStreamReader(HttpClient http, HttpResponseMessage response, StreamReader reader)
+    private EventStreamReader(HttpClient http, HttpResponseMessage response, Stream stream)
     {
         _http = http;
         _response = response;
-        _reader = reader;
+        _events = SseParser.Create(stream, static (type, data) => type == SessionApi.Events.SessionEventStream.KeepAliveType
+            ? null : System.Text.Json.JsonSerializer.Deserialize(data, SessionApiJsonContext.Default.SessionEvent)).EnumerateAsync().GetAsyncEnumerator();
     }
 
     public static async Task<EventStreamReader> OpenAsync(HttpClient http)
@@ -48,29 +51,40 @@ public sealed class EventStreamReader : IDisposable
         var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/internal/v1/events"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var reader = new EventStreamReader(http, response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+        var reader = new EventStreamReader(http, response, await response.Content.ReadAsStreamAsync());
         var hello = await reader.NextAsync();
         Assert.Equal("hello", hello?.Kind);
         return reader;
     }
 
-    /// <summary>The next event, or null when the server ended the stream.</summary>
+    /// <summary>The next event, or null when the server ended the stream; throws <see cref="TimeoutException"/> when none comes in time.</summary>
     public async Task<SessionEvent?> NextAsync(TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
-        while (await _reader.ReadLineAsync(cts.Token) is { } line)
+        var limit = timeout ?? TimeSpan.FromSeconds(5);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            _pending ??= _events.MoveNextAsync().AsTask(); // one read in flight across calls, even after a timeout
+            var left = limit - watch.Elapsed;
+            if (left <= TimeSpan.Zero || await Task.WhenAny(_pending, Task.Delay(left)) != _pending)
             {
-                return System.Text.Json.JsonSerializer.Deserialize(line.AsSpan(6), SessionApiJsonContext.Default.SessionEvent);
+                throw new TimeoutException($"no event within {limit}");
+            }
+            var more = await _pending;
+            _pending = null;
+            if (!more)
+            {
+                return null;
+            }
+            if (_events.Current.Data is { } sessionEvent)
+            {
+                return sessionEvent; // otherwise a keep-alive
             }
         }
-        return null;
     }
 
     public void Dispose()
     {
-        _reader.Dispose();
         _response.Dispose();
         _http.Dispose();
     }

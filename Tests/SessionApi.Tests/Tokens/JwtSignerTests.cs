@@ -7,7 +7,7 @@ using SessionApi.Tokens;
 
 namespace SessionApi.Tests.Tokens;
 
-/// <summary>The minter's own JWS writer: tokens any JOSE library (and PostgREST) accepts, byte-for-byte the same claims.</summary>
+/// <summary>The minter's JWS writer: tokens any JOSE library (and PostgREST) accepts, carrying exactly the given claims.</summary>
 public sealed class JwtSignerTests
 {
     private static readonly JsonObject Claims = JsonNode.Parse("""
@@ -16,7 +16,7 @@ public sealed class JwtSignerTests
         """)!.AsObject();
 
     [Fact]
-    public async Task Hs256TokensValidateCarryNoKidAndMatchTheHandlersPayload()
+    public async Task Hs256TokensValidateCarryNoKidAndExactlyTheGivenClaims()
     {
         var credentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("a-local-jwt-secret-of-at-least-32-characters")), SecurityAlgorithms.HmacSha256);
         var token = new JwtSigner(credentials).Sign(Claims);
@@ -24,7 +24,7 @@ public sealed class JwtSignerTests
         var parsed = await ValidateAsync(token, credentials.Key);
         Assert.Equal("HS256", parsed.Alg);
         Assert.False(parsed.TryGetHeaderValue<string>("kid", out _));
-        Assert.Equal(Reference(credentials).EncodedPayload, parsed.EncodedPayload);
+        Assert.Equal(Claims.ToJsonString(), Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parsed.EncodedPayload))); // nothing added
         Assert.Equal("änn@example.com", parsed.GetClaim("email").Value);
     }
 
@@ -42,8 +42,6 @@ public sealed class JwtSignerTests
     }
 
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
-
-    private static JsonWebToken Reference(SigningCredentials credentials) => new(Handler.CreateToken(Claims.ToJsonString(), credentials));
 
     private static async Task<JsonWebToken> ValidateAsync(string token, SecurityKey key)
     {

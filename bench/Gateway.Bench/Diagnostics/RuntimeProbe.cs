@@ -6,8 +6,8 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 namespace Gateway.Bench.Diagnostics;
 
 /// <summary>
-/// Reads another .NET process's runtime over EventPipe, as dotnet-counters and dotnet-gcdump do (neither tool is on
-/// the offline feed; their client library is): the <c>System.Runtime</c> meter's <c>dotnet.gc.heap.total_allocated</c>
+/// Reads another .NET process's runtime over EventPipe, as dotnet-counters and dotnet-gcdump do (with their client
+/// library, so no global tool is needed): the <c>System.Runtime</c> meter's <c>dotnet.gc.heap.total_allocated</c>
 /// (exact bytes allocated since start, published every second) and the live heap after an induced full GC.
 /// </summary>
 public sealed class AllocationProbe : IAsyncDisposable
