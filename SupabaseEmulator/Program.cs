@@ -7,7 +7,7 @@ using SupabaseEmulator.Realtime;
 using SupabaseEmulator.Storage;
 
 // An emulator for the Supabase API gateway (GoTrue, PostgREST, Realtime, Storage) for tests and Docker-less local runs.
-// It follows shared/docs/supabase-contract.md; it is not Supabase and not part of the product.
+// It answers with Supabase's own routes and error shapes; it is not Supabase and is never deployed.
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddEmulatorOptions(builder.Configuration);
 await builder.AddEmulatorDatabaseAsync();

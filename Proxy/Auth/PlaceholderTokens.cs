@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Proxy.Auth;
 
 /// <summary>
-/// What the browser gets instead of Supabase's tokens (supabase-contract.md §6.3): a JWT-shaped access token
+/// What the browser gets instead of Supabase's tokens: a JWT-shaped access token
 /// with the user's claims, signed with a key that exists only in this process (Supabase rejects it), and an
 /// opaque refresh placeholder. supabase-js decodes and stores them and works unchanged.
 /// </summary>

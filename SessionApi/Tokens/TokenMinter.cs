@@ -10,7 +10,7 @@ using SessionApi.Sessions;
 namespace SessionApi.Tokens;
 
 /// <summary>
-/// Mints the short-lived JWT sent to Supabase: GoTrue's own claims (supabase-contract.md §2.1) copied from the
+/// Mints the short-lived JWT sent to Supabase: GoTrue's own claims copied from the
 /// GoTrue-issued token, user-derived claims refreshed from the stored user object, GoTrue's session_id kept so
 /// GoTrue's endpoints accept it. Also mints the identity assertion SampleWeb verifies.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace TestSupport;
 
-/// <summary>The Supabase CLI's well-known LOCAL development keys (supabase-contract.md §5.3). Never production values.</summary>
+/// <summary>The Supabase CLI's well-known LOCAL development keys. Never production values.</summary>
 public static class LocalSupabaseKeys
 {
     public const string JwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";

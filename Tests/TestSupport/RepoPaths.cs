@@ -18,7 +18,7 @@ public static class RepoPaths
         var path = Path.Combine(Root, projectDir, "bin", Configuration, "net10.0", name + ".dll");
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"{path} is missing: build the solution (dotnet build Aspire.Offline.slnf) before running the tests.");
+            throw new FileNotFoundException($"{path} is missing: build the solution (dotnet build Aspire.sln) before running the tests.");
         }
         return path;
     }
