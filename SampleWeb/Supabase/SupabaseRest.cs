@@ -60,27 +60,11 @@ public sealed class SupabaseRest(HttpClient http, IOptions<SupabaseOptions> opti
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-    {
-        try
-        {
-            return await http.SendAsync(request, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new SupabaseUnavailableException("Supabase is unreachable", e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new SupabaseUnavailableException("Supabase did not answer in time", e);
-        }
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
+        SupabaseCall.SendAsync(http, request, HttpCompletionOption.ResponseContentRead, "Supabase", ct);
 
-    private static async Task<SupabaseUnavailableException> FailureAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        var body = await response.Content.ReadAsStringAsync(ct);
-        return new SupabaseUnavailableException($"Supabase answered {(int)response.StatusCode}: {(body.Length > 300 ? body[..300] : body)}");
-    }
+    private static Task<SupabaseUnavailableException> FailureAsync(HttpResponseMessage response, CancellationToken ct) =>
+        SupabaseCall.FailureAsync(response, "Supabase", ct);
 
     private HttpRequestMessage Request(HttpMethod method, string pathAndQuery, string? userToken)
     {

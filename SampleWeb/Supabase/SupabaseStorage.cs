@@ -124,27 +124,11 @@ public sealed class SupabaseStorage(HttpClient http, IOptions<SupabaseOptions> o
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-    {
-        try
-        {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new SupabaseUnavailableException("Supabase Storage is unreachable", e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new SupabaseUnavailableException("Supabase Storage did not answer in time", e);
-        }
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
+        SupabaseCall.SendAsync(http, request, HttpCompletionOption.ResponseHeadersRead, "Supabase Storage", ct);
 
-    private static async Task<SupabaseUnavailableException> FailureAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        var body = await response.Content.ReadAsStringAsync(ct);
-        return new SupabaseUnavailableException($"Supabase Storage answered {(int)response.StatusCode}: {(body.Length > 300 ? body[..300] : body)}");
-    }
+    private static Task<SupabaseUnavailableException> FailureAsync(HttpResponseMessage response, CancellationToken ct) =>
+        SupabaseCall.FailureAsync(response, "Supabase Storage", ct);
 
     private HttpRequestMessage Request(HttpMethod method, string path, string userToken)
     {
