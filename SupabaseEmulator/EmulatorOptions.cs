@@ -3,7 +3,7 @@ using TestSupport;
 
 namespace SupabaseEmulator;
 
-/// <summary>Emulator:* — how the fake Supabase behaves. Defaults are the Supabase CLI's local values (contract §5).</summary>
+/// <summary>Emulator:* — how the fake Supabase behaves. Defaults are the Supabase CLI's local values (docs/supabase-contract.md §5).</summary>
 public sealed class EmulatorOptions
 {
     public const string Section = "Emulator";

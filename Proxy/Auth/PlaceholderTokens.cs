@@ -24,12 +24,12 @@ public sealed class PlaceholderTokens
         SecurityAlgorithms.HmacSha256);
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    /// <summary>The session body in GoTrue's shape (§1.2), holding no credential Supabase would accept.</summary>
+    /// <summary>The session body in GoTrue's shape (docs/supabase-contract.md §1.2), holding no credential Supabase would accept.</summary>
     public JsonObject SessionBody(ResolvedSession session, DateTimeOffset now)
     {
         var view = session.Session;
         // The placeholder expires with the minted token it stands for, but never within auth-js's 90 s refresh
-        // margin (§6.4: it would refresh on every call); refreshes are answered from the cookie, so they are cheap.
+        // margin (docs/supabase-contract.md §6.4: it would refresh on every call); refreshes are answered from the cookie, so they are cheap.
         var expiresAt = session.Token.ExpiresAt;
         if (expiresAt < now + MinimumLifetime)
         {

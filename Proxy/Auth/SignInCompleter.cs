@@ -13,7 +13,7 @@ namespace Proxy.Auth;
 public sealed class SignInCompleter(SessionApiClient sessionApi, SessionCache cache, SessionCookiePolicy cookies, PlaceholderTokens placeholders,
     TimeProvider time, ILogger<SignInCompleter> logger)
 {
-    /// <summary>True when the GoTrue body is a session (§6.3: access_token, refresh_token and expires_in all present).</summary>
+    /// <summary>True when the GoTrue body is a session (docs/supabase-contract.md §6.3: access_token, refresh_token and expires_in all present).</summary>
     public static bool TryReadSession(byte[] body, out GoTrueSession? session)
     {
         session = null;

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace Proxy.Realtime;
 
-/// <summary>The two Phoenix text serializers Realtime speaks (contract §4.2).</summary>
+/// <summary>The two Phoenix text serializers Realtime speaks (docs/supabase-contract.md §4.2).</summary>
 public enum PhoenixSerializer
 {
     /// <summary>vsn 1.0.0: every message is a JSON object <c>{topic, event, payload, ref, join_ref}</c>.</summary>

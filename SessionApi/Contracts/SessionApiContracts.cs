@@ -10,7 +10,7 @@ namespace Gateway.Contracts;
 /// <summary>What the client told us about itself; stored as session metadata.</summary>
 public sealed record ClientInfo(string? Ip, string? UserAgent);
 
-/// <summary>The session GoTrue issued (contract §1.2), handed over by the Proxy right after a sign-in.</summary>
+/// <summary>The session GoTrue issued (docs/supabase-contract.md §1.2), handed over by the Proxy right after a sign-in.</summary>
 public sealed record GoTrueSession(
     [property: JsonPropertyName("access_token")] string AccessToken,
     [property: JsonPropertyName("refresh_token")] string RefreshToken,
@@ -31,7 +31,7 @@ public sealed record ResolveSessionRequest(string Cookie, ClientInfo? Client);
 public sealed record ResolvedSession(SessionView Session, MintedToken Token);
 
 /// <summary>
-/// A JWT for Supabase with GoTrue's claims (contract §2.1) and a short lifetime, plus an ES256 identity
+/// A JWT for Supabase with GoTrue's claims (docs/supabase-contract.md §2.1) and a short lifetime, plus an ES256 identity
 /// assertion for SampleWeb (verifiable with the SessionApi's JWKS; carries the Supabase token in claim "sb_token").
 /// </summary>
 public sealed record MintedToken(string AccessToken, DateTimeOffset ExpiresAt, string IdentityAssertion);

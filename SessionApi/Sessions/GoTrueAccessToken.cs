@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace SessionApi.Sessions;
 
 /// <summary>
-/// The claims of a GoTrue-issued access token (contract §2.1): the template of every token we mint for the session.
+/// The claims of a GoTrue-issued access token (docs/supabase-contract.md §2.1): the template of every token we mint for the session.
 /// The token reaches us from GoTrue through the authenticated Proxy (or from our own refresh call), so we read it
 /// without verifying: Supabase verifies the tokens we mint, and a forged template would only be signed by us if
 /// the Proxy itself were compromised.

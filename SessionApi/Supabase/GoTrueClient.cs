@@ -20,7 +20,7 @@ public abstract record GoTrueRefreshResult
     public sealed record Unavailable(string Reason) : GoTrueRefreshResult;
 }
 
-/// <summary>The two GoTrue calls the SessionApi makes itself (contract §1.4 refresh grant, §1.6 logout).</summary>
+/// <summary>The two GoTrue calls the SessionApi makes itself (docs/supabase-contract.md §1.4 refresh grant, §1.6 logout).</summary>
 public sealed class GoTrueClient(HttpClient http, IOptions<SupabaseOptions> options, ILogger<GoTrueClient> logger)
 {
     private string AuthUrl => options.Value.Url.TrimEnd('/') + "/auth/v1";
@@ -34,7 +34,7 @@ public sealed class GoTrueClient(HttpClient http, IOptions<SupabaseOptions> opti
         request.Headers.Add("apikey", options.Value.AnonKey);
         if (!string.IsNullOrEmpty(clientIp))
         {
-            // GoTrue's per-IP rate limits must see the user, not the gateway (contract §1.1).
+            // GoTrue's per-IP rate limits must see the user, not the gateway (docs/supabase-contract.md §1.1).
             request.Headers.TryAddWithoutValidation("Sb-Forwarded-For", clientIp);
         }
         try

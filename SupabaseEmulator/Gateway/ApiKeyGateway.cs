@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace SupabaseEmulator.Gateway;
 
 /// <summary>
-/// What Kong does in front of GoTrue, PostgREST and Storage (not /storage/v1/s3, whose signatures live in Authorization) in the CLI stack (contract §0): the upstream Authorization is
+/// What Kong does in front of GoTrue, PostgREST and Storage (not /storage/v1/s3, whose signatures live in Authorization) in the CLI stack (docs/supabase-contract.md §0): the upstream Authorization is
 /// the caller's own bearer token, else the legacy JWT for a new-format <c>apikey</c>. The apikey is not checked.
 /// One deliberate difference: a <c>Bearer sb_...</c> that is not byte-identical to the apikey is passed on as is
 /// (so PostgREST answers 401 PGRST301), as the hosted platform refuses such requests. Kong would substitute the

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace SupabaseEmulator.GoTrue;
 
-/// <summary>GoTrue's access tokens (claims exactly contract §2.1, HS256 without kid) and the session response (§1.2).</summary>
+/// <summary>GoTrue's access tokens (claims exactly docs/supabase-contract.md §2.1, HS256 without kid) and the session response (§1.2).</summary>
 public sealed class AccessTokens(EmulatorJwt jwt, EmulatorUrls urls, IOptions<EmulatorOptions> options, TimeProvider time)
 {
     public JsonObject SessionResponse(AuthUser user, IssuedSession session, string? providerToken = null)
@@ -43,7 +43,7 @@ public sealed class AccessTokens(EmulatorJwt jwt, EmulatorUrls urls, IOptions<Em
         return response;
     }
 
-    /// <summary>The implicit-flow redirect fragment: form-encoded, keys in alphabetical order, with the empty "sb" marker (§1.9).</summary>
+    /// <summary>The implicit-flow redirect fragment: form-encoded, keys in alphabetical order, with the empty "sb" marker (docs/supabase-contract.md §1.9).</summary>
     public static string Fragment(JsonObject session, string? type = null)
     {
         var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)

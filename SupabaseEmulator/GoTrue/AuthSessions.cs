@@ -12,7 +12,7 @@ public sealed record IssuedSession(Guid SessionId, Guid UserId, string RefreshTo
 public enum RefreshProblem { None, NotFound, AlreadyUsed }
 
 /// <summary>
-/// auth.sessions / auth.refresh_tokens with GoTrue's legacy rotation (contract §1.4): each refresh revokes the
+/// auth.sessions / auth.refresh_tokens with GoTrue's legacy rotation (docs/supabase-contract.md §1.4): each refresh revokes the
 /// token and issues a child; replaying the parent of the active token returns the active token; replaying an
 /// older token is allowed within the reuse interval, after it the whole token family is revoked.
 /// </summary>
@@ -129,7 +129,7 @@ public sealed class AuthSessions(EmulatorDatabase database, RefreshSpends spends
 
     private static async Task<string> InsertTokenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sessionId, Guid userId, string? parent, CancellationToken ct)
     {
-        // Legacy format: 12 characters of [a-z0-9] (contract §1.2).
+        // Legacy format: 12 characters of [a-z0-9] (docs/supabase-contract.md §1.2).
         var token = string.Create(12, 0, (span, _) =>
         {
             for (var i = 0; i < span.Length; i++)

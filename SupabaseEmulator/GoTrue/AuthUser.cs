@@ -30,7 +30,7 @@ public sealed record AuthUser(
 {
     public bool IsBanned(DateTimeOffset now) => BannedUntil is { } until && until > now;
 
-    /// <summary>The user object of contract §1.3: "" for a missing email/phone, optional times omitted.</summary>
+    /// <summary>The user object of docs/supabase-contract.md §1.3: "" for a missing email/phone, optional times omitted.</summary>
     public JsonObject ToJson()
     {
         var user = new JsonObject

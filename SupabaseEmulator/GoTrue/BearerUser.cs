@@ -7,7 +7,7 @@ namespace SupabaseEmulator.GoTrue;
 public sealed partial record BearerUser(JsonObject Claims, AuthUser User, Guid? SessionId)
 {
     /// <summary>
-    /// GoTrue's rules for /user and /logout (contract §1.6, §1.7): 401 no_authorization without a bearer token;
+    /// GoTrue's rules for /user and /logout (docs/supabase-contract.md §1.6, §1.7): 401 no_authorization without a bearer token;
     /// 403 bad_jwt for a bad signature, expiry or missing sub; 403 user_not_found, session_not_found, user_banned.
     /// </summary>
     public static async Task<(BearerUser? Caller, IResult? Problem)> AuthenticateAsync(

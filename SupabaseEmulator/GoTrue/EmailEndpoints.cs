@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace SupabaseEmulator.GoTrue;
 
-/// <summary>POST /otp, /magiclink, /recover and POST/GET /verify (contract §1.10). Mails land in the outbox.</summary>
+/// <summary>POST /otp, /magiclink, /recover and POST/GET /verify (docs/supabase-contract.md §1.10). Mails land in the outbox.</summary>
 public static class EmailEndpoints
 {
     public static async Task<IResult> OtpAsync(HttpContext context, AuthUsers users, EmailLinks links, RedirectUrls redirects, IOptions<EmulatorOptions> options, CancellationToken ct)

@@ -8,7 +8,7 @@ namespace SupabaseEmulator.GoTrue;
 public sealed record ConsumedToken(Guid UserId, string TokenType);
 
 /// <summary>
-/// Email OTPs and links (contract §1.10): a 6-digit OTP and its token hash (SHA-224 of email + OTP, as GoTrue)
+/// Email OTPs and links (docs/supabase-contract.md §1.10): a 6-digit OTP and its token hash (SHA-224 of email + OTP, as GoTrue)
 /// in auth.one_time_tokens, the "mail" in the <see cref="Outbox"/>. With PKCE the link token is "pkce_" + hash and
 /// a flow_state row waits for the GET /verify that turns it into an auth code.
 /// </summary>

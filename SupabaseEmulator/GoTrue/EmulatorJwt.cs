@@ -10,7 +10,7 @@ namespace SupabaseEmulator.GoTrue;
 /// <summary>Why a bearer token was refused, in the words GoTrue / PostgREST use.</summary>
 public enum JwtProblem { None, Malformed, WrongAlgorithm, UnknownKid, BadSignature, Expired }
 
-/// <summary>HS256 signing and verification with the project JWT secret (the CLI's legacy setup: no kid, contract §2.2).</summary>
+/// <summary>HS256 signing and verification with the project JWT secret (the CLI's legacy setup: no kid, docs/supabase-contract.md §2.2).</summary>
 public sealed class EmulatorJwt(IOptions<EmulatorOptions> options, TimeProvider time)
 {
     private byte[] Secret => Encoding.UTF8.GetBytes(options.Value.JwtSecret);

@@ -10,7 +10,7 @@ namespace SupabaseEmulator.GoTrue;
 /// <summary>A PKCE challenge as a client sent it (method normalised to lowercase).</summary>
 public sealed partial record PkceChallenge(string Challenge, string Method)
 {
-    /// <summary>Both or neither of code_challenge / code_challenge_method (contract §1.9); error text when invalid.</summary>
+    /// <summary>Both or neither of code_challenge / code_challenge_method (docs/supabase-contract.md §1.9); error text when invalid.</summary>
     public static (PkceChallenge? Challenge, string? Error) Parse(string? challenge, string? method)
     {
         if (string.IsNullOrEmpty(challenge) && string.IsNullOrEmpty(method))

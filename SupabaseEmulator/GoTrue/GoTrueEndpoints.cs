@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace SupabaseEmulator.GoTrue;
 
-/// <summary>GoTrue behind the API gateway: its routes under /auth/v1 (contract §1, §7).</summary>
+/// <summary>GoTrue behind the API gateway: its routes under /auth/v1 (docs/supabase-contract.md §1; the prefix is the API gateway's, §0).</summary>
 public static class GoTrueEndpoints
 {
     public static IServiceCollection AddGoTrueEmulator(this IServiceCollection services)

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace SupabaseEmulator.GoTrue;
 
 /// <summary>
-/// GoTrue's error shapes (contract §1.12): versioned <c>{code, message}</c> plus the response header
+/// GoTrue's error shapes (docs/supabase-contract.md §1.12): versioned <c>{code, message}</c> plus the response header
 /// <c>X-Supabase-Api-Version</c> when the request asked for 2024-01-01 or later, else legacy
 /// <c>{code: status, error_code, msg}</c>. Both set <c>x-sb-error-code</c>.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace SupabaseEmulator.GoTrue;
 
 /// <summary>
-/// GET /auth/v1/authorize and GET|POST /auth/v1/callback (contract §1.9) with the fake provider "emulator",
+/// GET /auth/v1/authorize and GET|POST /auth/v1/callback (docs/supabase-contract.md §1.9) with the fake provider "emulator",
 /// whose consent endpoint is /__emulator/oauth/authorize.
 /// </summary>
 public static class OAuthEndpoints

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace SupabaseEmulator.GoTrue;
 
 /// <summary>
-/// GoTrue's redirect allow-list (contract §1.9): a redirect_to on the site URL's host, or matching one of the
+/// GoTrue's redirect allow-list (docs/supabase-contract.md §1.9): a redirect_to on the site URL's host, or matching one of the
 /// additional redirect URLs ("*" within one host label or path segment, "**" anything), is kept; anything else
 /// falls back to the site URL.
 /// </summary>

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace SupabaseEmulator.GoTrue;
 
-/// <summary>What every successful sign-in does: a new session, last_sign_in_at, the §1.2 response.</summary>
+/// <summary>What every successful sign-in does: a new session, last_sign_in_at, the session response of docs/supabase-contract.md §1.2.</summary>
 public sealed class SignIns(AuthUsers users, AuthSessions sessions, AccessTokens tokens, EmulatorUrls urls)
 {
     public async Task<JsonObject> StartSessionAsync(AuthUser user, string method, string? providerToken, CancellationToken ct)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace SupabaseEmulator.GoTrue;
 
-/// <summary>POST /auth/v1/signup (contract §1.5): a session with autoconfirm, else the bare user and a confirmation mail.</summary>
+/// <summary>POST /auth/v1/signup (docs/supabase-contract.md §1.5): a session with autoconfirm, else the bare user and a confirmation mail.</summary>
 public static class SignUpEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext context, AuthUsers users, SignIns signIns, EmailLinks links, RedirectUrls redirects,

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace SupabaseEmulator.GoTrue;
 
-/// <summary>POST /auth/v1/token?grant_type=password|refresh_token|pkce|id_token (contract §1.4).</summary>
+/// <summary>POST /auth/v1/token?grant_type=password|refresh_token|pkce|id_token (docs/supabase-contract.md §1.4).</summary>
 public static class TokenEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext context, AuthUsers users, AuthSessions sessions, AccessTokens tokens,

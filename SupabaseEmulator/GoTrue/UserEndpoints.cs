@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace SupabaseEmulator.GoTrue;
 
-/// <summary>GET/PUT /auth/v1/user and POST /auth/v1/logout (contract §1.6, §1.7).</summary>
+/// <summary>GET/PUT /auth/v1/user and POST /auth/v1/logout (docs/supabase-contract.md §1.6, §1.7).</summary>
 public static class UserEndpoints
 {
     public static async Task<IResult> GetAsync(HttpContext context, EmulatorJwt jwt, AuthUsers users, AuthSessions sessions, TimeProvider time, CancellationToken ct)

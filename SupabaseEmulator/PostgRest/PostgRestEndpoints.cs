@@ -9,7 +9,7 @@ using SupabaseEmulator.GoTrue;
 namespace SupabaseEmulator.PostgRest;
 
 /// <summary>
-/// PostgREST behind the gateway (/rest/v1/{table}, contract §3). Each request is one transaction on the
+/// PostgREST behind the gateway (/rest/v1/{table}, docs/supabase-contract.md §3). Each request is one transaction on the
 /// authenticator connection: <c>SET LOCAL ROLE</c> to the token's role and the claims in <c>request.jwt.claims</c>,
 /// so PostgreSQL's grants and RLS policies decide what is seen and written. Identifiers are checked against the
 /// catalog and quoted; values only travel as parameters.

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace SupabaseEmulator.PostgRest;
 
-/// <summary>PostgREST's error body <c>{code, details, hint, message}</c> and its SQLSTATE → HTTP status table (contract §3.2).</summary>
+/// <summary>PostgREST's error body <c>{code, details, hint, message}</c> and its SQLSTATE → HTTP status table (docs/supabase-contract.md §3.2).</summary>
 public static class PostgRestErrors
 {
     public static IResult Error(int status, string code, string message, string? details = null, string? hint = null) =>

@@ -7,7 +7,7 @@ namespace SupabaseEmulator.PostgRest;
 public sealed record RequestIdentity(JsonObject Claims, string Role, bool JwtSent)
 {
     /// <summary>
-    /// Contract §3.1: no Authorization (or one without the Bearer scheme) → anon; a valid kid-less HS256 JWT → its <c>role</c> claim (anon when absent);
+    /// docs/supabase-contract.md §3.1: no Authorization (or one without the Bearer scheme) → anon; a valid kid-less HS256 JWT → its <c>role</c> claim (anon when absent);
     /// anything else (bad signature, <c>sb_publishable_...</c>, unknown kid) → 401 PGRST301; expired beyond a 30 s
     /// skew → 401 PGRST303.
     /// </summary>

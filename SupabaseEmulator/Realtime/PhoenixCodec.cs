@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace SupabaseEmulator.Realtime;
 
-/// <summary>A decoded Phoenix message (contract §4.2). <see cref="Broadcast"/> is set for user broadcasts in any encoding.</summary>
+/// <summary>A decoded Phoenix message (docs/supabase-contract.md §4.2). <see cref="Broadcast"/> is set for user broadcasts in any encoding.</summary>
 public sealed record PhoenixMessage(string? JoinRef, string? Ref, string Topic, string Event, JsonNode? Payload, UserBroadcast? Broadcast = null);
 
 /// <summary>A user broadcast: its event, and either a JSON payload or raw bytes (binary encoding), plus optional metadata JSON.</summary>

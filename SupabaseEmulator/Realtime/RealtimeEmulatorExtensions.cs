@@ -40,7 +40,7 @@ public static class RealtimeEmulatorExtensions
     }
 
     /// <summary>
-    /// Connect-time auth as Realtime does it (contract §4.1): the <c>x-api-key</c> header or the <c>apikey</c> query
+    /// Connect-time auth as Realtime does it (docs/supabase-contract.md §4.1): the <c>x-api-key</c> header or the <c>apikey</c> query
     /// parameter must be a valid JWT with role and exp (new-format keys are mapped to JWTs first, like Kong); failures
     /// are refused before the upgrade with <c>{"error": "..."}</c>.
     /// </summary>
@@ -73,7 +73,7 @@ public static class RealtimeEmulatorExtensions
         await session.RunAsync(context.RequestAborted);
     }
 
-    /// <summary>POST /realtime/v1/api/broadcast {messages:[{topic, event, payload, private}]} → 202 (contract §4.5).</summary>
+    /// <summary>POST /realtime/v1/api/broadcast {messages:[{topic, event, payload, private}]} → 202 (docs/supabase-contract.md §4.5).</summary>
     private static async Task<IResult> BroadcastAsync(HttpContext context, RealtimeJwt jwt, RealtimeHub hub, RealtimeTokenLog log, TimeProvider time)
     {
         var apiKey = jwt.Check(jwt.GatewayKey(context.Request.Headers["apikey"].FirstOrDefault()));

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace SupabaseEmulator.Realtime;
 
-/// <summary>Outcome of checking a token the way Realtime does (contract §4.1, §4.3): claims when valid, else Realtime's words.</summary>
+/// <summary>Outcome of checking a token the way Realtime does (docs/supabase-contract.md §4.1, §4.3): claims when valid, else Realtime's words.</summary>
 public sealed record JwtCheck(JsonObject? Claims, string? ErrorCode, string? Error)
 {
     public bool IsValid => Claims is not null;

@@ -8,7 +8,7 @@ using System.Threading.Channels;
 namespace SupabaseEmulator.Realtime;
 
 /// <summary>
-/// One client websocket of the emulator, behaving like Realtime's Phoenix socket (contract §4.3, §4.4): heartbeats,
+/// One client websocket of the emulator, behaving like Realtime's Phoenix socket (docs/supabase-contract.md §4.3, §4.4): heartbeats,
 /// joins with Realtime's token choice, broadcasts, minimal presence, access_token updates and channel expiry.
 /// </summary>
 public sealed class RealtimeSocket

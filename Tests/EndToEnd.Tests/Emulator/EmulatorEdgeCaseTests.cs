@@ -6,8 +6,8 @@ using TestSupport;
 namespace EndToEnd.Tests.Emulator;
 
 /// <summary>
-/// Corners of the contract the main emulator tests do not reach: PostgREST's role and SQL error mapping (§3.2) and
-/// GoTrue's admin-only and banned-user rules (§1.7). Bad input must give the documented 4xx, never a 500.
+/// Corners of the contract the main emulator tests do not reach: PostgREST's role and SQL error mapping (docs/supabase-contract.md §3.2) and
+/// GoTrue's admin-only and banned-user rules (docs/supabase-contract.md §1.7). Bad input must give the documented 4xx, never a 500.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class EmulatorEdgeCaseTests(EmulatorFixture emulator)

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace EndToEnd.Tests.Emulator;
 
-/// <summary>Email OTPs and links (contract §1.10) and OAuth with PKCE against the fake provider (§1.9).</summary>
+/// <summary>Email OTPs and links (docs/supabase-contract.md §1.10) and OAuth with PKCE against the fake provider (§1.9).</summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class GoTrueLinksAndOAuthTests(EmulatorFixture emulator)
 {

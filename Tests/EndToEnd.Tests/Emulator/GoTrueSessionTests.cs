@@ -9,7 +9,7 @@ using TestSupport;
 
 namespace EndToEnd.Tests.Emulator;
 
-/// <summary>The GoTrue part of the emulator issues sessions as GoTrue does (contract §1.2, §1.4, §1.5, §2.1).</summary>
+/// <summary>The GoTrue part of the emulator issues sessions as GoTrue does (docs/supabase-contract.md §1.2, §1.4, §1.5, §2.1).</summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class GoTrueSessionTests(EmulatorFixture emulator)
 {

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace EndToEnd.Tests.Emulator;
 
-/// <summary>GET/PUT /user and POST /logout check the JWT and its GoTrue session as GoTrue does (contract §1.6, §1.7).</summary>
+/// <summary>GET/PUT /user and POST /logout check the JWT and its GoTrue session as GoTrue does (docs/supabase-contract.md §1.6, §1.7).</summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class GoTrueUserAndLogoutTests(EmulatorFixture emulator)
 {

@@ -5,7 +5,7 @@ using TestSupport;
 namespace EndToEnd.Tests.Emulator;
 
 /// <summary>
-/// The PostgREST part: JWT rules and errors as PostgREST's (contract §3), and RLS really enforced by PostgreSQL
+/// The PostgREST part: JWT rules and errors as PostgREST's (docs/supabase-contract.md §3), and RLS really enforced by PostgreSQL
 /// with the roles and policies of schema.sql.
 /// </summary>
 [Collection(EmulatorCollection.Name)]

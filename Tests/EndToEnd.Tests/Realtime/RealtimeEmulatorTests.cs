@@ -10,7 +10,7 @@ using TestSupport;
 namespace EndToEnd.Tests.Realtime;
 
 /// <summary>
-/// The emulator's Realtime speaks to clients as Realtime does (contract §4): the relay tests are only as good as
+/// The emulator's Realtime speaks to clients as Realtime does (docs/supabase-contract.md §4): the relay tests are only as good as
 /// this. Talks to the emulator directly, without the Proxy.
 /// </summary>
 [Collection(RealtimeCollection.Name)]

@@ -20,7 +20,7 @@ public sealed class PlaceholderTokenTests
             JsonDocument.Parse("""[{"method":"password","timestamp":1}]""").RootElement, "127.0.0.1", "ua", user);
         var body = new PlaceholderTokens().SessionBody(new ResolvedSession(view, new MintedToken("real.minted.jwt", now.AddMinutes(5), "assertion")), now);
 
-        // What auth-js needs (contract §6.3): all three truthy, expires_in beyond its 90 s refresh margin.
+        // What auth-js needs (docs/supabase-contract.md §6.3, §6.4): all three truthy, expires_in beyond its 90 s refresh margin.
         Assert.Equal("bearer", body["token_type"]!.GetValue<string>());
         Assert.True(body["expires_in"]!.GetValue<long>() > 90);
         Assert.Equal(now.ToUnixTimeSeconds() + body["expires_in"]!.GetValue<long>(), body["expires_at"]!.GetValue<long>());

@@ -67,7 +67,7 @@ public sealed class SessionTestHost : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>A GoTrue session as GoTrue issues it (contract §1.2, §2.1), signed with the local secret.</summary>
+    /// <summary>A GoTrue session as GoTrue issues it (docs/supabase-contract.md §1.2, §2.1), signed with the local secret.</summary>
     public static GoTrueSession GoTrueSession(string userId, string email, string refreshToken = "abcdefghijkl", JsonObject? extraClaims = null,
         string? sessionId = null, DateTimeOffset? issuedAt = null, JsonObject? userMetadata = null, long lifetimeSeconds = 3600)
     {
@@ -95,7 +95,7 @@ public sealed class SessionTestHost : WebApplicationFactory<Program>
         return new GoTrueSession(SignHs256(claims), refreshToken, lifetimeSeconds, now + lifetimeSeconds, JsonDocument.Parse(user.ToJsonString()).RootElement);
     }
 
-    /// <summary>An HS256 JWT signed with the CLI's JWT secret (contract §5.3), header without kid like GoTrue's.</summary>
+    /// <summary>An HS256 JWT signed with the CLI's JWT secret (docs/supabase-contract.md §5.3), header without kid (§2.2) like GoTrue's.</summary>
     public static string SignHs256(JsonObject claims)
     {
         static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
