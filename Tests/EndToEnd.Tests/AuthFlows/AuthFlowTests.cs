@@ -12,7 +12,7 @@ namespace EndToEnd.Tests.AuthFlows;
 /// provider, email OTP, magic link by token hash, the PKCE email link; and open redirects refused before Supabase.
 /// </summary>
 [Collection(AuthFlowCollection.Name)]
-public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
+public sealed class AuthFlowTests(AuthFlowGatewayStack stack, ITestOutputHelper output)
 {
     private const string Password = "correct-horse-battery";
 
@@ -135,7 +135,7 @@ public sealed class AuthFlowTests(AuthFlowStack stack, ITestOutputHelper output)
 
     private async Task<NodeResult> RunAsync(object input)
     {
-        var result = await stack.RunNodeAsync(input);
+        var result = await stack.RunNodeAsync("auth-flows.mjs", input);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result;
     }

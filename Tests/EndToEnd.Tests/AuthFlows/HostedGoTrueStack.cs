@@ -1,17 +1,18 @@
 using EndToEnd.Tests.Browser;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
+using TestSupport;
 
 namespace EndToEnd.Tests.AuthFlows;
 
 /// <summary>
-/// An <see cref="AuthFlowStack"/> whose GoTrue is configured like a hosted project (its external URL is its own, so
+/// A gateway whose GoTrue is configured like a hosted project (its external URL is its own, so
 /// GoTrue's OAuth callback and email links redirect the browser without passing the gateway; sign-ups are confirmed
 /// by email), plus Debian's Chromium for the app page that runs supabase-js.
 /// </summary>
 public sealed class HostedGoTrueStack : IAsyncLifetime
 {
-    public AuthFlowStack Stack { get; private set; } = null!;
+    public TestStack Stack { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     private WebApplication? _pages;
@@ -19,7 +20,7 @@ public sealed class HostedGoTrueStack : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _pages = await SupabaseJsAppTab.StartPageServerAsync();
-        Stack = await AuthFlowStack.StartAsync(instances: 1, goTrueTokenLifetimeSeconds: 3600, hostedGoTrue: true, pagesUrl: _pages.Urls.First());
+        Stack = await new TestStackBuilder().WithEmailConfirmations().WithRateLimits().WithPages(_pages.Urls.First()).StartAsync();
         (Playwright, Browser) = await Chromium.LaunchAsync();
     }
 

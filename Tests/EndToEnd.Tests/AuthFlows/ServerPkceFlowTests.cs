@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EndToEnd.Tests.Infrastructure;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.AuthFlows;
@@ -15,7 +17,7 @@ namespace EndToEnd.Tests.AuthFlows;
 public sealed class ServerPkceFlowTests(HostedGoTrueStack fixture, ITestOutputHelper output)
 {
     private const string Password = "correct-horse-battery";
-    private AuthFlowStack Stack => fixture.Stack;
+    private TestStack Stack => fixture.Stack;
     private string Origin => Stack.PublicOrigin;
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using EndToEnd.Tests.Infrastructure;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.AuthFlows;
@@ -19,9 +21,9 @@ public sealed class SingleFlightRefreshTests(ITestOutputHelper output) : IAsyncL
     private const int ConcurrentResolves = 12;
     private const string EndUserIp = "203.0.113.9";
 
-    private AuthFlowStack _stack = null!;
+    private TestStack _stack = null!;
 
-    public async Task InitializeAsync() => _stack = await AuthFlowStack.StartAsync(instances: 2, TokenLifetimeSeconds);
+    public async Task InitializeAsync() => _stack = await SharedStacks.AuthFlowTopology().WithGoTrueTokenLifetime(TokenLifetimeSeconds).WithSessionApis(2).WithProxies(2).StartAsync();
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
 

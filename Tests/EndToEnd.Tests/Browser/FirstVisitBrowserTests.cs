@@ -10,60 +10,17 @@ namespace EndToEnd.Tests.Browser;
 /// session, and every page on a phone (375 px) and a desktop (1440 px) screen.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class FirstVisitBrowserTests(GatewayStack stack, ITestOutputHelper output) : IAsyncLifetime
+public sealed class FirstVisitBrowserTests(SharedGatewayStack stack, SampleWebBrowser browser, ITestOutputHelper output) : IClassFixture<SampleWebBrowser>
 {
     private const int Phone = 375;
     private const int Desktop = 1440;
 
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Task<IPage> NewPageAsync(int width = Desktop, bool javaScript = true, string? baseUrl = null) =>
+        browser.NewPageAsync(baseUrl ?? stack.ProxyUrl.ToString(), javaScript, width);
 
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
+    private static Task SignUpAsync(IPage page, string email, string name = "Test User") => SampleWebBrowser.SignUpAsync(page, email, name);
 
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-
-    private async Task<IPage> NewPageAsync(int width = Desktop, bool javaScript = true, string? baseUrl = null)
-    {
-        var context = await _browser.NewContextAsync(new()
-        {
-            JavaScriptEnabled = javaScript,
-            BaseURL = baseUrl ?? stack.ProxyUrl.ToString(),
-            ViewportSize = new() { Width = width, Height = width == Phone ? 740 : 900 },
-        });
-        return await context.NewPageAsync();
-    }
-
-    private static async Task SignUpAsync(IPage page, string email, string name = "Test User")
-    {
-        await page.GotoAsync("/sign-up");
-        await page.GetByTestId("display-name").FillAsync(name);
-        await page.GetByTestId("email").FillAsync(email);
-        await page.GetByTestId("password").FillAsync("correct-horse");
-        await page.GetByTestId("submit").ClickAsync();
-        await ExpectSignedInAsync(page);
-    }
-
-    private static async Task SignInAsync(IPage page, string email)
-    {
-        await page.GotoAsync("/sign-in");
-        await page.GetByTestId("email").FillAsync(email);
-        await page.GetByTestId("password").FillAsync("correct-horse");
-        await page.GetByTestId("submit").ClickAsync();
-        await ExpectSignedInAsync(page);
-    }
-
-    private static async Task ExpectSignedInAsync(IPage page)
-    {
-        await page.GetByTestId("signed-in-as").Or(page.GetByTestId("form-error")).First.WaitForAsync();
-        if (await page.GetByTestId("form-error").CountAsync() > 0)
-        {
-            throw new InvalidOperationException($"Signing in failed at {page.Url}: {await page.GetByTestId("form-error").InnerTextAsync()}");
-        }
-    }
+    private static Task SignInAsync(IPage page, string email) => SampleWebBrowser.SignInAsync(page, email);
 
     /// <summary>The same Proxy at <c>localhost</c> instead of the configured <c>127.0.0.1</c>: a real origin the Proxy does not trust.</summary>
     private string WrongAddress => $"http://localhost:{stack.ProxyUrl.Port}";

@@ -7,55 +7,15 @@ namespace EndToEnd.Tests.Browser;
 
 /// <summary>SampleWeb through the Proxy in a real browser (issue 5).</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class SampleWebBrowserTests(GatewayStack stack, ITestOutputHelper output) : IAsyncLifetime
+public sealed class SampleWebBrowserTests(SharedGatewayStack stack, SampleWebBrowser browser, ITestOutputHelper output) : IClassFixture<SampleWebBrowser>
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-
     private string Url(string path) => stack.ProxyUrl.ToString().TrimEnd('/') + path;
 
-    private async Task<IPage> NewPageAsync(bool javaScript = true)
-    {
-        var context = await _browser.NewContextAsync(new() { JavaScriptEnabled = javaScript, BaseURL = stack.ProxyUrl.ToString() });
-        return await context.NewPageAsync();
-    }
+    private Task<IPage> NewPageAsync(bool javaScript = true) => browser.NewPageAsync(stack.ProxyUrl.ToString(), javaScript);
 
-    private static async Task SignUpAsync(IPage page, string email, string password = "correct-horse")
-    {
-        await page.GotoAsync("/sign-up");
-        await page.GetByTestId("display-name").FillAsync("Test User");
-        await page.GetByTestId("email").FillAsync(email);
-        await page.GetByTestId("password").FillAsync(password);
-        await page.GetByTestId("submit").ClickAsync();
-        await ExpectSignedInAsync(page);
-    }
+    private static Task SignUpAsync(IPage page, string email) => SampleWebBrowser.SignUpAsync(page, email);
 
-    private static async Task SignInAsync(IPage page, string email, string password = "correct-horse")
-    {
-        await page.GotoAsync("/sign-in");
-        await page.GetByTestId("email").FillAsync(email);
-        await page.GetByTestId("password").FillAsync(password);
-        await page.GetByTestId("submit").ClickAsync();
-        await ExpectSignedInAsync(page);
-    }
-
-    /// <summary>Waits for the next page's content (not its load event, which a no-JavaScript page may not report).</summary>
-    private static async Task ExpectSignedInAsync(IPage page)
-    {
-        await page.GetByTestId("signed-in-as").Or(page.GetByTestId("form-error")).First.WaitForAsync();
-        if (await page.GetByTestId("form-error").CountAsync() > 0)
-        {
-            throw new InvalidOperationException($"Signing in failed at {page.Url}: {await page.GetByTestId("form-error").InnerTextAsync()}");
-        }
-    }
+    private static Task SignInAsync(IPage page, string email) => SampleWebBrowser.SignInAsync(page, email);
 
     /// <summary>After a form post: the notice the gateway redirected to, once the page shows it.</summary>
     private static async Task ExpectNoticeAsync(IPage page, string code)

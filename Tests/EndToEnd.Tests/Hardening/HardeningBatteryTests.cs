@@ -16,9 +16,9 @@ namespace EndToEnd.Tests.Hardening;
 /// stack trace, a JWT, or the session cookie's value; rows with a forged credential also check what Supabase saw.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed partial class HardeningBatteryTests(GatewayStack stack, ITestOutputHelper output)
+public sealed partial class HardeningBatteryTests(SharedGatewayStack stack, ITestOutputHelper output)
 {
-    private static readonly ConcurrentDictionary<GatewayStack, Task<BatteryInput>> Inputs = new();
+    private static readonly ConcurrentDictionary<TestStack, Task<BatteryInput>> Inputs = new();
 
     public static TheoryData<string> Rows => [.. HostileInputs.All.Select(c => c.Id)];
 

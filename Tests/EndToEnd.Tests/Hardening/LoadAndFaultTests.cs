@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EndToEnd.Tests.Infrastructure;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.Hardening;
@@ -20,20 +21,13 @@ public sealed class LoadAndFaultTests(ITestOutputHelper output)
     // also ends on its own (LoadRun.RetryFor), so a stuck stack fails the test instead of hanging it.
     private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(90);
 
-    private static readonly GatewayStackOptions StackOptions = new()
-    {
-        WithSampleWeb = false,
-        Extra = new Dictionary<string, IReadOnlyDictionary<string, string?>>
-        {
-            // One loopback IP signs in 1,000 users: the per-IP sign-in limit is not what is tested here.
-            ["Proxy"] = new Dictionary<string, string?> { ["Gateway:RateLimits:Enabled"] = "false" },
-        },
-    };
+    // One loopback IP signs in 1,000 users: the per-IP sign-in limit is not what is tested here (the builder's default).
+    private static TestStackBuilder Topology => new();
 
     [Fact]
     public async Task RedisKilledMidLoadLosesNoSessionAndNeverServesTheWrongUserOrAnonymous()
     {
-        await using var stack = await GatewayStack.StartAsync(StackOptions);
+        await using var stack = await Topology.StartAsync();
         var load = new LoadRun(stack, users: 1000, concurrency: 64);
         var counts = await load.RunAsync(async () =>
         {
@@ -51,7 +45,7 @@ public sealed class LoadAndFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task SessionApiKilledMidLoadLosesNoSessionAndNeverServesTheWrongUserOrAnonymous()
     {
-        await using var stack = await GatewayStack.StartAsync(StackOptions);
+        await using var stack = await Topology.StartAsync();
         var load = new LoadRun(stack, users: 300, concurrency: 64);
         var counts = await load.RunAsync(async () =>
         {
@@ -68,7 +62,7 @@ public sealed class LoadAndFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task SupabaseDownGivesGoTrueStyle502ThenEverythingWorksAgain()
     {
-        await using var stack = await GatewayStack.StartAsync(StackOptions);
+        await using var stack = await Topology.StartAsync();
         using var http = LoadRun.NewClient(stack);
         var user = await LoadRun.SignUpAsync(http, stack, $"down-{Guid.NewGuid():N}@example.com");
         Assert.NotNull(user);
@@ -143,7 +137,7 @@ public sealed record LoadCounts(
 /// making authenticated requests whose answers must name them. The fault runs once 40 % have signed in; a final
 /// pass checks every cookie still works.
 /// </summary>
-public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
+public sealed class LoadRun(TestStack stack, int users, int concurrency)
 {
     private const int RequestsPerUser = 2;
     private const string SignUpPath = "/supabase/auth/v1/signup";
@@ -159,7 +153,7 @@ public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
 
     public int SignedIn => Volatile.Read(ref _signedIn);
 
-    public static HttpClient NewClient(GatewayStack stack) =>
+    public static HttpClient NewClient(TestStack stack) =>
         new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, MaxConnectionsPerServer = 256 })
         {
             BaseAddress = stack.ProxyUrl,
@@ -211,16 +205,16 @@ public sealed class LoadRun(GatewayStack stack, int users, int concurrency)
         return request;
     }
 
-    public static HttpRequestMessage SignInRequest(GatewayStack stack, string email) =>
+    public static HttpRequestMessage SignInRequest(TestStack stack, string email) =>
         AuthRequest(stack, "/supabase/auth/v1/token?grant_type=password", email);
 
-    public static async Task<User?> SignUpAsync(HttpClient http, GatewayStack stack, string email)
+    public static async Task<User?> SignUpAsync(HttpClient http, TestStack stack, string email)
     {
         using var response = await http.SendAsync(AuthRequest(stack, "/supabase/auth/v1/signup", email));
         return await ReadUserAsync(response, email);
     }
 
-    private static HttpRequestMessage AuthRequest(GatewayStack stack, string path, string email)
+    private static HttpRequestMessage AuthRequest(TestStack stack, string path, string email)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { email, password = "correct-horse" }) };
         request.Headers.Add("Origin", stack.PublicOrigin);

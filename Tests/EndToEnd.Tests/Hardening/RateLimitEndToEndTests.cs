@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EndToEnd.Tests.Infrastructure;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.Hardening;
@@ -14,20 +15,17 @@ public sealed class RateLimitEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task SignInAttemptsAreCountedAcrossProxyInstancesAndRefusedIn429GoTrueFormat()
     {
-        await using var stack = await GatewayStack.StartAsync(new GatewayStackOptions
-        {
-            WithSampleWeb = false,
-            Extra = new Dictionary<string, IReadOnlyDictionary<string, string?>>
+        await using var stack = await new TestStackBuilder()
+            .WithProxies(2)
+            .WithRateLimits()
+            .Configure(StackService.Proxy, new Dictionary<string, string?>
             {
-                ["Proxy"] = new Dictionary<string, string?>
-                {
-                    ["Gateway:RateLimits:Enabled"] = "true",
-                    ["Gateway:RateLimits:SignIn:PerIp"] = Budget.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["Gateway:RateLimits:SignIn:WindowSeconds"] = "3600",
-                },
-            },
-        });
-        var second = await stack.StartExtraProxyAsync();
+                ["Gateway:RateLimits:Enabled"] = "true",
+                ["Gateway:RateLimits:SignIn:PerIp"] = Budget.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Gateway:RateLimits:SignIn:WindowSeconds"] = "3600",
+            })
+            .StartAsync();
+        var second = stack.Proxies[1];
         using var first = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = stack.ProxyUrl };
         using var other = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = second.Url };
 

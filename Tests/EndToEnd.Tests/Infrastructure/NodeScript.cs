@@ -67,3 +67,10 @@ public static class NodeScript
         return new NodeResult(process.ExitCode, parsed, output, await stderr);
     }
 }
+
+public static class NodeScriptStackExtensions
+{
+    /// <summary>Runs <c>node Tests/js/&lt;script&gt;</c> with this stack's URLs and keys in its environment.</summary>
+    public static Task<NodeResult> RunNodeAsync(this TestStack stack, string script, object? input = null, TimeSpan? timeout = null) =>
+        NodeScript.RunAsync(script, input, stack.NodeEnvironment, timeout ?? TimeSpan.FromSeconds(90));
+}

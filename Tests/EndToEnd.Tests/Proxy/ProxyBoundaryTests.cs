@@ -13,7 +13,7 @@ namespace EndToEnd.Tests.Proxy;
 /// Supabase received; the HTTP answers show what a browser would get.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class ProxyBoundaryTests(GatewayStack stack, ITestOutputHelper output)
+public sealed class ProxyBoundaryTests(SharedGatewayStack stack, ITestOutputHelper output)
 {
     [Fact]
     public async Task SupabaseJsTrafficNeverCarriesBrowserCredentialsUpstreamOrUpstreamCookiesBack()
@@ -81,7 +81,7 @@ public sealed class ProxyBoundaryTests(GatewayStack stack, ITestOutputHelper out
     [Fact]
     public async Task SessionApiDownMeans503ForCookiesWhileAnonymousReadsGoOn()
     {
-        await using var own = await GatewayStack.StartAsync(new GatewayStackOptions { WithSampleWeb = false });
+        await using var own = await new TestStackBuilder().StartAsync();
         var cookie = await SignUpAsync(own, $"eve-{Guid.NewGuid():N}@example.com");
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = own.ProxyUrl };
 
@@ -127,7 +127,7 @@ public sealed class ProxyBoundaryTests(GatewayStack stack, ITestOutputHelper out
         Assert.Equal(HttpStatusCode.OK, back.StatusCode);
     }
 
-    private static async Task<string> SignUpAsync(GatewayStack target, string email)
+    private static async Task<string> SignUpAsync(TestStack target, string email)
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = target.ProxyUrl };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/supabase/auth/v1/signup") { Content = JsonContent.Create(new { email, password = "correct-horse" }) };
@@ -138,10 +138,10 @@ public sealed class ProxyBoundaryTests(GatewayStack stack, ITestOutputHelper out
         return setCookie.Split(';')[0]["sb-session=".Length..];
     }
 
-    private static async Task<long> LastLoggedSeqAsync(GatewayStack target) =>
+    private static async Task<long> LastLoggedSeqAsync(TestStack target) =>
         (await LoggedAsync(target, 0)).Select(r => r["seq"]!.GetValue<long>()).DefaultIfEmpty(0).Max();
 
-    private static async Task<List<JsonNode>> LoggedAsync(GatewayStack target, long after)
+    private static async Task<List<JsonNode>> LoggedAsync(TestStack target, long after)
     {
         using var http = new HttpClient { BaseAddress = target.EmulatorUrl };
         var entries = await http.GetFromJsonAsync<JsonArray>($"/__emulator/requests?after={after}");

@@ -9,7 +9,7 @@ namespace EndToEnd.Tests.Proxy;
 
 /// <summary>The official supabase-js client, unchanged, against the Proxy (issue 3).</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class SupabaseJsThroughProxyTests(GatewayStack stack, ITestOutputHelper output)
+public sealed class SupabaseJsThroughProxyTests(SharedGatewayStack stack, ITestOutputHelper output)
 {
     [Fact]
     public async Task SupabaseJsWorksUnchangedAndHoldsNoUsableCredential()

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EndToEnd.Tests.Infrastructure;
 using TestSupport;
 
 namespace EndToEnd.Tests.Realtime;
@@ -14,7 +15,7 @@ namespace EndToEnd.Tests.Realtime;
 /// this. Talks to the emulator directly, without the Proxy.
 /// </summary>
 [Collection(RealtimeCollection.Name)]
-public sealed class RealtimeEmulatorTests(RealtimeStack realtime)
+public sealed class RealtimeEmulatorTests(RealtimeGatewayStack realtime)
 {
     [Fact]
     public async Task Connect_requires_a_valid_jwt_apikey_and_maps_the_publishable_key_like_kong()
@@ -85,7 +86,7 @@ public sealed class RealtimeEmulatorTests(RealtimeStack realtime)
     }
 
     private Uri Url(string scheme, string apiKey) =>
-        new($"{scheme}://{realtime.Stack.EmulatorUrl.Authority}/realtime/v1/websocket?apikey={Uri.EscapeDataString(apiKey)}&vsn=2.0.0");
+        new($"{scheme}://{realtime.EmulatorUrl.Authority}/realtime/v1/websocket?apikey={Uri.EscapeDataString(apiKey)}&vsn=2.0.0");
 
     private async Task<ClientWebSocket> ConnectAsync(string apiKey)
     {
@@ -123,7 +124,7 @@ public sealed class RealtimeEmulatorTests(RealtimeStack realtime)
     private async Task<JsonElement> LastTokenAsync(string topic, string source)
     {
         using var http = new HttpClient();
-        var log = await http.GetFromJsonAsync<JsonElement>(new Uri(realtime.Stack.EmulatorUrl, $"/__emulator/realtime/tokens?topic={Uri.EscapeDataString(topic)}&source={source}"));
+        var log = await http.GetFromJsonAsync<JsonElement>(new Uri(realtime.EmulatorUrl, $"/__emulator/realtime/tokens?topic={Uri.EscapeDataString(topic)}&source={source}"));
         return log.GetProperty("tokens").EnumerateArray().Last();
     }
 

@@ -15,9 +15,9 @@ namespace EndToEnd.Tests.Realtime;
 /// hostile frames.
 /// </summary>
 [Collection(RealtimeCollection.Name)]
-public sealed class RealtimeRelayEndToEndTests(RealtimeStack realtime, ITestOutputHelper output)
+public sealed class RealtimeRelayEndToEndTests(RealtimeGatewayStack realtime, ITestOutputHelper output)
 {
-    private GatewayStack Stack => realtime.Stack;
+    private TestStack Stack => realtime;
 
     [Theory]
     [InlineData(null)]      // supabase-js default: 2.0.0 (JSON arrays, binary broadcasts)
@@ -56,7 +56,7 @@ public sealed class RealtimeRelayEndToEndTests(RealtimeStack realtime, ITestOutp
     [Fact]
     public async Task A_channel_stays_joined_over_several_token_lifetimes_because_the_relay_rotates_tokens()
     {
-        var duration = TimeSpan.FromSeconds(RealtimeStack.JwtLifetimeSeconds * 3);
+        var duration = TimeSpan.FromSeconds(RealtimeGatewayStack.JwtLifetimeSeconds * 3);
         var result = await Stack.RunNodeAsync("realtime-broadcast.mjs", new
         {
             durationMs = (int)duration.TotalMilliseconds,

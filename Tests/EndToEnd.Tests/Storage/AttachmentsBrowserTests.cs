@@ -10,19 +10,8 @@ namespace EndToEnd.Tests.Storage;
 
 /// <summary>SampleWeb's "My files" page (issue 18): Supabase Storage through server-rendered forms, without JavaScript.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class AttachmentsBrowserTests(GatewayStack stack, ITestOutputHelper output) : IAsyncLifetime
+public sealed class AttachmentsBrowserTests(SharedGatewayStack stack, SampleWebBrowser browser, ITestOutputHelper output) : IClassFixture<SampleWebBrowser>
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-
     [Fact]
     public async Task Files_upload_without_JavaScript_download_through_short_lived_signed_links_and_only_the_owner_sees_or_deletes_them()
     {
@@ -69,15 +58,8 @@ public sealed class AttachmentsBrowserTests(GatewayStack stack, ITestOutputHelpe
 
     private async Task<IPage> SignedUpPageAsync(string label)
     {
-        var context = await _browser.NewContextAsync(new() { JavaScriptEnabled = label != "files-owner", BaseURL = stack.ProxyUrl.ToString() });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/sign-up");
-        await page.GetByTestId("display-name").FillAsync("Files User");
-        await page.GetByTestId("email").FillAsync($"{label}-{Guid.NewGuid():N}@example.com");
-        await page.GetByTestId("password").FillAsync("correct-horse");
-        await page.GetByTestId("submit").ClickAsync();
-        await page.GetByTestId("signed-in-as").Or(page.GetByTestId("form-error")).First.WaitForAsync();
-        Assert.Equal(0, await page.GetByTestId("form-error").CountAsync());
+        var page = await browser.NewPageAsync(stack.ProxyUrl.ToString(), javaScript: label != "files-owner");
+        await SampleWebBrowser.SignUpAsync(page, $"{label}-{Guid.NewGuid():N}@example.com", name: "Files User");
         return page;
     }
 

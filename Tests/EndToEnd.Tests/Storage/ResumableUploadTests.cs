@@ -6,7 +6,7 @@ namespace EndToEnd.Tests.Storage;
 
 /// <summary>TUS resumable uploads with the real tus-js-client through the Proxy (issue 18).</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class ResumableUploadTests(GatewayStack stack, ITestOutputHelper output)
+public sealed class ResumableUploadTests(SharedGatewayStack stack, ITestOutputHelper output)
 {
     [Fact]
     public async Task An_upload_broken_off_mid_way_resumes_from_the_servers_offset_and_arrives_intact()

@@ -7,7 +7,7 @@ namespace EndToEnd.Tests.Storage;
 
 /// <summary>supabase-js storage calls, unchanged, through the Proxy to the emulator's Storage API (issue 18).</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class StorageThroughProxyTests(GatewayStack stack, ITestOutputHelper output)
+public sealed class StorageThroughProxyTests(SharedGatewayStack stack, ITestOutputHelper output)
 {
     [Fact]
     public async Task Supabase_js_storage_calls_work_through_the_gateway_and_RLS_refuses_other_users()

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using EndToEnd.Tests.Infrastructure;
 using Npgsql;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.Storage;
@@ -21,15 +22,10 @@ public sealed class StreamingMemoryBenchmark(ITestOutputHelper output)
     public async Task Proxy_memory_stays_flat_for_a_200_MB_upload_and_download()
     {
         var limit = (Size + (64L << 20)).ToString(CultureInfo.InvariantCulture);
-        var stack = await GatewayStack.StartAsync(new GatewayStackOptions
-        {
-            WithSampleWeb = false,
-            Extra = new Dictionary<string, IReadOnlyDictionary<string, string?>>
-            {
-                ["Proxy"] = new Dictionary<string, string?> { ["Gateway:Limits:MaxRequestBodyBytes"] = limit },
-                ["Emulator"] = new Dictionary<string, string?> { ["Emulator:Storage:FileSizeLimitBytes"] = limit },
-            },
-        });
+        var stack = await new TestStackBuilder()
+            .Configure(StackService.Proxy, new Dictionary<string, string?> { ["Gateway:Limits:MaxRequestBodyBytes"] = limit })
+            .Configure(StackService.Emulator, new Dictionary<string, string?> { ["Emulator:Storage:FileSizeLimitBytes"] = limit })
+            .StartAsync();
         try
         {
             await MeasureAsync(stack);
@@ -40,7 +36,7 @@ public sealed class StreamingMemoryBenchmark(ITestOutputHelper output)
         }
     }
 
-    private async Task MeasureAsync(GatewayStack stack)
+    private async Task MeasureAsync(TestStack stack)
     {
         await using (var database = NpgsqlDataSource.Create(stack.DatabaseConnectionString))
         await using (var unlimited = database.CreateCommand("update storage.buckets set file_size_limit = null where id = 'attachments'"))

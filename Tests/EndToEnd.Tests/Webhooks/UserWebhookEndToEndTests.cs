@@ -17,13 +17,13 @@ public sealed class WebhookStack : IAsyncLifetime
 {
     public static readonly byte[] Key = RandomNumberGenerator.GetBytes(32);
 
-    public GatewayStack Stack { get; private set; } = null!;
+    public TestStack Stack { get; private set; } = null!;
 
     public NpgsqlDataSource Database { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Stack = await GatewayStack.StartAsync(new GatewayStackOptions { WithSampleWeb = false, UserWebhookSecret = "whsec_" + Convert.ToBase64String(Key) });
+        Stack = await new TestStackBuilder().WithUserWebhook("whsec_" + Convert.ToBase64String(Key)).StartAsync();
         Database = NpgsqlDataSource.Create(Stack.DatabaseConnectionString);
     }
 
@@ -49,7 +49,7 @@ public sealed class UserWebhookEndToEndTests(WebhookStack fixture, ITestOutputHe
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(1);
 
-    private GatewayStack Stack => fixture.Stack;
+    private TestStack Stack => fixture.Stack;
 
     [Fact]
     public async Task An_update_reaches_every_live_session_and_the_next_minted_token_within_a_second()

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
@@ -13,15 +11,13 @@ namespace Proxy.Tests.Realtime;
 /// <summary>A websocket server emulatorg in for Realtime: records what the relay sends and echoes it back.</summary>
 public sealed class FakeRealtimeUpstream : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private FakeHost _host = null!;
 
-    private FakeRealtimeUpstream(WebApplication app, int port)
+    private FakeRealtimeUpstream()
     {
-        _app = app;
-        Url = $"http://127.0.0.1:{port}";
     }
 
-    public string Url { get; }
+    public string Url => _host.Url;
 
     public ChannelReader<UpstreamConnection> Connections => _connections.Reader;
 
@@ -32,12 +28,14 @@ public sealed class FakeRealtimeUpstream : IAsyncDisposable
 
     public static async Task<FakeRealtimeUpstream> StartAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var upstream = new FakeRealtimeUpstream(app, port);
+        var upstream = new FakeRealtimeUpstream();
+        upstream._host = await FakeHost.StartAsync(app => upstream.Serve(app));
+        return upstream;
+    }
+
+    private void Serve(WebApplication app)
+    {
+        var upstream = this;
         app.UseWebSockets();
         app.Map("/realtime/v1/websocket", async context =>
         {
@@ -52,15 +50,9 @@ public sealed class FakeRealtimeUpstream : IAsyncDisposable
             await upstream._connections.Writer.WriteAsync(connection);
             await connection.RunAsync();
         });
-        await app.StartAsync();
-        return upstream;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 public sealed record ReceivedMessage(WebSocketMessageType Type, byte[] Data)

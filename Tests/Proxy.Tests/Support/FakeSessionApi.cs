@@ -4,9 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Gateway.Contracts;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using TestSupport;
 
 namespace Proxy.Tests.Support;
@@ -19,7 +17,11 @@ public sealed class FakeSessionApi : IAsyncDisposable
 {
     public const string CallerKey = "fake-caller-key-0123456789-0123456789";
 
-    private readonly WebApplication _app;
+    private FakeHost _host = null!;
+
+    private FakeSessionApi()
+    {
+    }
     private readonly ConcurrentDictionary<string, Entry> _byCookie = new();
     private readonly ConcurrentDictionary<Channel<SessionEvent>, byte> _streams = new();
     private readonly ConcurrentDictionary<string, int> _rateCounts = new();
@@ -32,13 +34,7 @@ public sealed class FakeSessionApi : IAsyncDisposable
         public bool Ended { get; set; }
     }
 
-    private FakeSessionApi(WebApplication app, int port)
-    {
-        _app = app;
-        Url = $"http://127.0.0.1:{port}";
-    }
-
-    public string Url { get; }
+    public string Url => _host.Url;
 
     /// <summary>Lifetime of the tokens this fake "mints".</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
@@ -69,14 +65,8 @@ public sealed class FakeSessionApi : IAsyncDisposable
 
     public static async Task<FakeSessionApi> StartAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeSessionApi(app, port);
-        fake.Map(app);
-        await app.StartAsync();
+        var fake = new FakeSessionApi();
+        fake._host = await FakeHost.StartAsync(fake.Map);
         return fake;
     }
 
@@ -251,7 +241,6 @@ public sealed class FakeSessionApi : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         DropStreams();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 }

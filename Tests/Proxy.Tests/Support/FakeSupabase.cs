@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using TestSupport;
 
 namespace Proxy.Tests.Support;
@@ -21,17 +19,15 @@ public sealed class FakeSupabase : IAsyncDisposable
     public const string RealRefreshToken = "realrefresh1";
     public const string UserId = "0b0e6a3c-0000-4000-8000-000000000001";
 
-    private readonly WebApplication _app;
+    private FakeHost _host = null!;
     private int _issued;
 
-    private FakeSupabase(WebApplication app, int port)
+    private FakeSupabase()
     {
-        _app = app;
-        Url = $"http://127.0.0.1:{port}{BasePath}";
     }
 
     /// <summary>The Supabase:Url the Proxy is given (with a path prefix).</summary>
-    public string Url { get; }
+    public string Url => _host.Url + BasePath;
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
@@ -42,14 +38,8 @@ public sealed class FakeSupabase : IAsyncDisposable
 
     public static async Task<FakeSupabase> StartAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeSupabase(app, port);
-        app.Use(fake.HandleAsync);
-        await app.StartAsync();
+        var fake = new FakeSupabase();
+        fake._host = await FakeHost.StartAsync(app => app.Use(fake.HandleAsync));
         return fake;
     }
 
@@ -214,9 +204,5 @@ public sealed class FakeSupabase : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

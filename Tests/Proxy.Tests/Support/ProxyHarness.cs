@@ -40,16 +40,8 @@ public class ProxyHarness : IAsyncLifetime
         SampleWeb = await FakeSampleWeb.StartAsync();
         var port = FreePort.Next();
         ProxyUrl = new Uri($"http://127.0.0.1:{port}");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Supabase:Url"] = Supabase.Url,
-            ["Supabase:AnonKey"] = AnonKey,
-            ["Gateway:SessionApiUrl"] = SessionApi.Url,
-            ["Gateway:SessionApiKey"] = FakeSessionApi.CallerKey,
-            ["Gateway:SampleWebUrl"] = SampleWeb.Url,
-            ["Gateway:PublicOrigins:0"] = $"http://127.0.0.1:{port}",
-            ["Gateway:RateLimits:Enabled"] = "false",
-        };
+        var settings = ServiceSettings.Proxy(Supabase.Url, AnonKey, SessionApi.Url, FakeSessionApi.CallerKey, SampleWeb.Url, $"http://127.0.0.1:{port}");
+        settings[ServiceSettings.WithoutRateLimits.Key] = ServiceSettings.WithoutRateLimits.Value;
         foreach (var (key, value) in ExtraSettings)
         {
             settings[key] = value;

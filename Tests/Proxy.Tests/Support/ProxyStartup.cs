@@ -11,15 +11,8 @@ namespace Proxy.Tests.Support;
 public static class ProxyStartup
 {
     /// <summary>A complete, valid set of Proxy settings whose peers are all unreachable (startup never calls them).</summary>
-    public static Dictionary<string, string?> ValidSettings() => new()
-    {
-        ["Supabase:Url"] = "http://127.0.0.1:1",
-        ["Supabase:AnonKey"] = "anon",
-        ["Gateway:SessionApiUrl"] = "http://127.0.0.1:1",
-        ["Gateway:SessionApiKey"] = FakeSessionApi.CallerKey,
-        ["Gateway:SampleWebUrl"] = "http://127.0.0.1:1",
-        ["Gateway:PublicOrigins:0"] = "http://127.0.0.1:8080",
-    };
+    public static Dictionary<string, string?> ValidSettings() =>
+        ServiceSettings.Proxy("http://127.0.0.1:1", "anon", "http://127.0.0.1:1", FakeSessionApi.CallerKey, "http://127.0.0.1:1", "http://127.0.0.1:8080");
 
     /// <summary>The exception startup ends with for these settings, or null when the Proxy started.</summary>
     public static async Task<Exception?> ErrorAsync(IDictionary<string, string?> settings)

@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using TestSupport;
 
 namespace SessionApi.Tests.Support;
@@ -22,16 +20,14 @@ public sealed record StubRequest(string Method, string PathAndQuery, IReadOnlyDi
 /// </summary>
 public sealed class StubSupabase : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<StubRequest> _requests = new();
+    private FakeHost _host = null!;
 
-    private StubSupabase(WebApplication app, string url)
+    private StubSupabase()
     {
-        _app = app;
-        Url = url;
     }
 
-    public string Url { get; }
+    public string Url => _host.Url;
 
     /// <summary>Answers POST /auth/v1/token?grant_type=refresh_token, given the refresh token sent.</summary>
     public Func<string, Task<IResult>> OnRefresh { get; set; } =
@@ -43,12 +39,14 @@ public sealed class StubSupabase : IAsyncDisposable
 
     public static async Task<StubSupabase> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        var url = $"http://127.0.0.1:{FreePort.Next()}";
-        builder.WebHost.UseUrls(url);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var stub = new StubSupabase(app, url);
+        var stub = new StubSupabase();
+        stub._host = await FakeHost.StartAsync(stub.Serve);
+        return stub;
+    }
+
+    private void Serve(WebApplication app)
+    {
+        var stub = this;
         app.MapPost("/auth/v1/token", async (HttpContext context) =>
         {
             var request = await stub.RecordAsync(context);
@@ -64,8 +62,6 @@ public sealed class StubSupabase : IAsyncDisposable
             await stub.RecordAsync(context);
             return Results.StatusCode(201);
         });
-        await app.StartAsync();
-        return stub;
     }
 
     /// <summary>Waits until at least <paramref name="count"/> requests to <paramref name="pathPrefix"/> arrived.</summary>
@@ -109,9 +105,5 @@ public sealed class StubSupabase : IAsyncDisposable
         return request;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

@@ -1,13 +1,12 @@
-using System.Security.Cryptography;
 using TestSupport;
 
 namespace Gateway.Bench.Stack;
 
 /// <summary>
-/// Everything on loopback as separate processes, started like the end-to-end tests start them (GatewayStack):
-/// redis-server, PostgreSQL + the Supabase emulator, the SessionApi, the bench upstream, a bare YARP, and two Proxies —
-/// one whose Supabase is the bench upstream (HTTP scenarios, memory) and one whose Supabase is the emulator (sign-in,
-/// Realtime, socket revocation). Both Proxies share the SessionApi, as instances of one deployment do.
+/// Everything on loopback as separate processes, declared with the end-to-end tests' builder (TestStackBuilder):
+/// redis-server, PostgreSQL + the Supabase emulator, the SessionApi and two Proxies — one whose Supabase is the bench
+/// upstream (HTTP scenarios, memory) and one whose Supabase is the emulator (sign-in, Realtime, socket revocation),
+/// sharing the SessionApi as instances of one deployment do — plus the bench upstream and a bare YARP.
 /// </summary>
 public sealed class BenchStack : IAsyncDisposable
 {
@@ -17,20 +16,22 @@ public sealed class BenchStack : IAsyncDisposable
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public RedisServer Redis { get; private set; } = null!;
-    public PostgresServer Postgres { get; private set; } = null!;
-    public ServiceProcess Emulator { get; private set; } = null!;
-    public ServiceProcess SessionApi { get; private set; } = null!;
+    private TestStack _gateway = null!;
+
+    public RedisServer Redis => _gateway.Redis;
+    public PostgresServer Postgres => _gateway.Postgres;
+    public ServiceProcess Emulator => _gateway.Emulator;
+    public ServiceProcess SessionApi => _gateway.SessionApi;
     public ServiceProcess Upstream { get; private set; } = null!;
     public ServiceProcess BareYarp { get; private set; } = null!;
 
     /// <summary>The Proxy in front of the bench upstream.</summary>
-    public ServiceProcess Proxy { get; private set; } = null!;
+    public ServiceProcess Proxy => _gateway.Proxies[0];
 
     /// <summary>The Proxy in front of the emulator (GoTrue, Realtime).</summary>
-    public ServiceProcess EmulatorProxy { get; private set; } = null!;
+    public ServiceProcess EmulatorProxy => _gateway.Proxies[1];
 
-    public string SessionApiCallerKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    public string SessionApiCallerKey => _gateway.CallerKey;
 
     public const int JwtLifetimeSeconds = 300;
 
@@ -39,7 +40,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public string ProxyLogLevel { get; init; } = "Warning";
 
-    public static string OriginOf(ServiceProcess process) => process.Url.GetLeftPart(UriPartial.Authority);
+    public static string OriginOf(ServiceProcess process) => TestStack.OriginOf(process);
 
     public static async Task<BenchStack> StartAsync(BenchOptions options, Action<string> log)
     {
@@ -58,86 +59,26 @@ public sealed class BenchStack : IAsyncDisposable
 
     private async Task InitializeAsync(Action<string> log)
     {
-        log("starting redis-server and PostgreSQL");
-        var redis = RedisServer.StartAsync();
-        var postgres = PostgresServer.StartAsync();
-        Redis = await redis;
-        Postgres = await postgres;
+        log("starting the bench upstream and bare YARP");
+        Upstream = await ServiceProcess.StartAsync("upstream", "bench/Gateway.Bench", With(new() { ["Bench:Role"] = "upstream" }));
+        BareYarp = await ServiceProcess.StartAsync("bare-yarp", "bench/Gateway.Bench", With(new()
+        {
+            ["Bench:Role"] = "bare-yarp",
+            ["Bench:UpstreamUrl"] = ServiceSettings.Trim(Upstream.Url),
+        }));
+
+        _gateway = await new TestStackBuilder()
+            .WithJwtLifetime(JwtLifetimeSeconds)
+            .WithProxy("proxy", supabase: Upstream.Url)
+            .WithProxy("proxy-emulator")
+            .ConfigureAll(Quiet)
+            .Configure(StackService.Proxy, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = ProxyLogLevel })
+            .WaitingForSessionEventStreams()
+            .StartAsync(log);
         if (!FsyncEveryWrite)
         {
             await RedisConfig.UseSnapshotsOnlyAsync(Redis.Port);
         }
-        var database = await Postgres.CreateDatabaseAsync("emulator");
-
-        log("starting the Supabase emulator, the bench upstream and bare YARP");
-        var emulator = ServiceProcess.StartAsync("emulator", "SupabaseEmulator", With(new()
-        {
-            ["ConnectionStrings:postgres"] = database,
-        }), readyPath: "/auth/v1/health");
-        var upstream = ServiceProcess.StartAsync("upstream", "bench/Gateway.Bench", With(new() { ["Bench:Role"] = "upstream" }));
-        Emulator = await emulator;
-        Upstream = await upstream;
-        BareYarp = await ServiceProcess.StartAsync("bare-yarp", "bench/Gateway.Bench", With(new()
-        {
-            ["Bench:Role"] = "bare-yarp",
-            ["Bench:UpstreamUrl"] = Trim(Upstream.Url),
-        }));
-
-        log("starting the SessionApi and two Proxies");
-        using var identityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        SessionApi = await ServiceProcess.StartAsync("sessionapi", "SessionApi", With(new()
-        {
-            ["ConnectionStrings:redis"] = Redis.ConnectionString,
-            ["SessionApi:CallerKey"] = SessionApiCallerKey,
-            ["Jwt:Secret"] = LocalSupabaseKeys.JwtSecret,
-            ["Jwt:LifetimeSeconds"] = JwtLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Identity:SigningKeyPem"] = identityKey.ExportPkcs8PrivateKeyPem(),
-            ["Identity:KeyId"] = "bench-identity-1",
-            ["Supabase:Url"] = Trim(Emulator.Url),
-            ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
-            ["Supabase:ServiceKey"] = LocalSupabaseKeys.ServiceRoleKey,
-        }));
-        var proxy = StartProxyAsync("proxy", Upstream.Url);
-        var emulatorProxy = StartProxyAsync("proxy-emulator", Emulator.Url);
-        Proxy = await proxy;
-        EmulatorProxy = await emulatorProxy;
-        await WaitForEventStreamAsync(Proxy);
-        await WaitForEventStreamAsync(EmulatorProxy);
-    }
-
-    private Task<ServiceProcess> StartProxyAsync(string name, Uri supabase)
-    {
-        var port = FreePort.Next();
-        return ServiceProcess.StartAsync(name, "Proxy", With(new()
-        {
-            ["Supabase:Url"] = Trim(supabase),
-            ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
-            ["Gateway:SessionApiUrl"] = Trim(SessionApi.Url),
-            ["Gateway:SessionApiKey"] = SessionApiCallerKey,
-            // No SampleWeb: page routes point at a closed port; the benchmark only uses /supabase and /edge.
-            ["Gateway:SampleWebUrl"] = $"http://127.0.0.1:{FreePort.Next()}",
-            ["Gateway:PublicOrigins:0"] = $"http://127.0.0.1:{port}",
-            // Sign-in rate limits (if the Proxy grows them) would turn a sequential sign-in benchmark into 429s.
-            ["Gateway:RateLimits:Enabled"] = "false",
-            ["Logging:LogLevel:Default"] = ProxyLogLevel,
-            // The one Information line the bench needs: the revocation stream is up, so the cache is in use.
-            ["Logging:LogLevel:Proxy.Sessions.SessionEventsSubscriber"] = "Information",
-        }), port);
-    }
-
-    /// <summary>The Proxy serves from its session cache only once the revocation stream is live; wait for it.</summary>
-    private static async Task WaitForEventStreamAsync(ServiceProcess proxy)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (proxy.RecentOutput.Contains("Session event stream connected", StringComparison.Ordinal))
-            {
-                return;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{proxy} did not connect to the SessionApi's event stream within 20 s:{Environment.NewLine}{proxy.RecentOutput}");
     }
 
     private static Dictionary<string, string?> With(Dictionary<string, string?> settings)
@@ -149,24 +90,18 @@ public sealed class BenchStack : IAsyncDisposable
         return settings;
     }
 
-    private static string Trim(Uri url) => url.ToString().TrimEnd('/');
-
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in new[] { Proxy, EmulatorProxy, SessionApi, BareYarp, Upstream, Emulator })
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+        foreach (var service in new[] { BareYarp, Upstream })
         {
             if (service is not null)
             {
                 await service.DisposeAsync();
             }
-        }
-        if (Redis is not null)
-        {
-            await Redis.DisposeAsync();
-        }
-        if (Postgres is not null)
-        {
-            await Postgres.DisposeAsync();
         }
     }
 }
