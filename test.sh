@@ -28,4 +28,18 @@ dotnet build Aspire.sln -nologo -clp:ErrorsOnly
 
 echo "==> dotnet test"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-dotnet test Aspire.sln --no-build -nologo --logger "console;verbosity=normal" "$@"
+# The test projects run in parallel and their output interleaves; keep a copy so that, when something fails, the
+# last screen names each failed test with its message instead of whatever project happened to finish last.
+log="$(mktemp -t gateway-tests.XXXXXX.log)"
+status=0
+dotnet test Aspire.sln --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo
+  echo "==> tests failed (exit $status); full output: $log"
+  grep -E '^\s+Failed [A-Za-z]|Test Run (Failed|Aborted)|aborted|crashed|error (MSB|CS|NU)[0-9]+' "$log" | sort -u | head -50 || true
+  echo "--- failure details ---"
+  grep -A 25 -E '^\s+Failed [A-Za-z]' "$log" | head -300 || true
+  echo "--- per project ---"
+  grep -E '^(Passed!|Failed!)|Test Run (Successful|Failed|Aborted)|Total tests|^\s+(Passed|Failed|Skipped): [0-9]' "$log" || true
+fi
+exit "$status"
