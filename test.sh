@@ -28,11 +28,15 @@ dotnet build Aspire.sln -nologo -clp:ErrorsOnly
 
 echo "==> dotnet test"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-# The test projects run in parallel and their output interleaves; keep a copy so that, when something fails, the
-# last screen names each failed test with its message instead of whatever project happened to finish last.
+# One test project at a time: on a 2-core machine four suites at once (two of them starting whole topologies and
+# Chromium) starve each other's timing-bound checks; one after another costs about a minute more. A copy of the
+# output is kept so that, when something fails, the last screen names each failed test with its message.
 log="$(mktemp -t gateway-tests.XXXXXX.log)"
 status=0
-dotnet test Aspire.sln --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+for project in Tests/*.Tests/*.Tests.csproj; do
+  echo "==> dotnet test $project"
+  dotnet test "$project" --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
+done
 if [ "$status" -ne 0 ]; then
   echo
   echo "==> tests failed (exit $status); full output: $log"
