@@ -94,9 +94,11 @@ public class TestStack : IAsyncLifetime
         PublicOrigin = $"http://127.0.0.1:{proxyPorts[0]}";
 
         _log(_declared.ExternalRedis is null ? "starting redis-server and PostgreSQL" : "starting PostgreSQL");
-        var redis = _declared.ExternalRedis is null ? RedisServer.StartAsync() : Task.FromResult<RedisServer>(null!);
         var postgres = PostgresServer.StartAsync();
-        _redis = await redis;
+        if (_declared.ExternalRedis is null)
+        {
+            _redis = await RedisServer.StartAsync();
+        }
         Postgres = await postgres;
         RedisConnectionString = _declared.ExternalRedis ?? _redis!.ConnectionString;
         DatabaseConnectionString = await Postgres.CreateDatabaseAsync("emulator");
