@@ -1,5 +1,4 @@
 using EndToEnd.Tests.Browser;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
 using TestSupport;
 
@@ -15,12 +14,12 @@ public sealed class HostedGoTrueStack : IAsyncLifetime
     public TestStack Stack { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
-    private WebApplication? _pages;
+    private FakeHost? _pages;
 
     public async Task InitializeAsync()
     {
         _pages = await SupabaseJsAppTab.StartPageServerAsync();
-        Stack = await new TestStackBuilder().WithEmailConfirmations().WithRateLimits().WithPages(_pages.Urls.First()).StartAsync();
+        Stack = await new TestStackBuilder().WithEmailConfirmations().WithRateLimits().WithPages(_pages.Url).StartAsync();
         (Playwright, Browser) = await Chromium.LaunchAsync();
     }
 

@@ -4,9 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using TestSupport;
 
@@ -138,17 +136,11 @@ public sealed partial class SupabaseJsAppTab : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _context.CloseAsync();
 
     /// <summary>The app: any path serves the page, /app/supabase.js the bundle. The Proxy forwards page requests here.</summary>
-    public static async Task<WebApplication> StartPageServerAsync()
+    public static Task<FakeHost> StartPageServerAsync() => FakeHost.StartAsync(app =>
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         app.MapGet("/app/supabase.js", () => Results.File(Bundle, "application/javascript"));
         app.MapFallback((HttpContext context) => Results.Content(AppHtml(), "text/html; charset=utf-8"));
-        await app.StartAsync();
-        return app;
-    }
+    });
 
     private static string AppHtml() => $$"""
         <!doctype html><meta charset="utf-8"><title>app</title>
