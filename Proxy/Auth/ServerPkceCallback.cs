@@ -15,11 +15,8 @@ namespace Proxy.Auth;
 /// </summary>
 public static class ServerPkceCallback
 {
-    public static IEndpointRouteBuilder MapServerPkceCallback(this IEndpointRouteBuilder endpoints)
-    {
+    public static RouteHandlerBuilder MapServerPkceCallback(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(AuthFlowCookie.CallbackPath, HandleAsync);
-        return endpoints;
-    }
 
     private static async Task HandleAsync(HttpContext context, AuthFlowCookie flowCookie, ServerPkce pkce, GoTrueForwarder goTrue,
         SignInCompleter completer, CancellationToken ct)
