@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Proxy.Errors;
 using Proxy.Sessions;
 
 namespace Proxy.Auth;
@@ -75,7 +76,7 @@ public static class ServerPkceCallback
         }
         catch (SessionApiUnavailableException)
         {
-            return ErrorTarget(state.Next, "server_error", "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            return ErrorTarget(state.Next, "server_error", GatewayErrors.SessionStoreUnavailable.Code, GatewayErrors.SessionStoreUnavailable.Message);
         }
         var fragment = new List<KeyValuePair<string, string>>
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Options;
+using Proxy.Routing;
 using Proxy.Sessions;
 using Yarp.ReverseProxy.Transforms;
 
@@ -31,7 +32,7 @@ public sealed class SupabaseRequestTransform(IOptions<SupabaseOptions> options) 
         }
         headers.TryAddWithoutValidation("apikey", _supabase.AnonKey);
         headers.TryAddWithoutValidation("Authorization", lookup is { State: SessionState.Live, Live: { } live } ? live.BearerHeader : _supabase.AnonBearer);
-        if (context.Path.StartsWithSegments("/auth/v1"))
+        if (context.HttpContext.HasRoutePolicy<RoutePolicies.AuthApi>())
         {
             if (context.HttpContext.Connection.RemoteIpAddress is { } ip)
             {

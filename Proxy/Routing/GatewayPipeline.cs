@@ -23,7 +23,7 @@ public static class GatewayPipeline
         app.UseMiddleware<SessionCookieStep>();
         app.UseRouting();
         app.UseMiddleware<RequestLimitsMiddleware>();
-        app.UsePublicHealth();
+        app.UseMiddleware<PublicHealth>();
         app.UseMiddleware<StorageUploadLimit>();
         app.UseMiddleware<RedirectAllowListMiddleware>();
         app.UseMiddleware<CsrfMiddleware>();
