@@ -26,22 +26,26 @@ public static class GatewayRoutes
     /// <summary>Forwarded to Supabase (the auth routes named here are the ones with a policy of their own) or to SampleWeb.</summary>
     public static readonly ForwardedRoute[] Forwarded =
     [
-        new("auth-token", Auth + "/token", SupabaseCluster, RateLimitPolicies.SignIn, [AuthApi.Instance, NoStore.Instance, SignIn.Instance]),
-        new("auth-signup", Auth + "/signup", SupabaseCluster, RateLimitPolicies.SignIn, [AuthApi.Instance, NoStore.Instance, SignIn.Instance]),
-        new("auth-verify", Auth + "/verify", SupabaseCluster, RateLimitPolicies.SignIn, [AuthApi.Instance, NoStore.Instance, SignIn.Instance]),
-        new("auth-otp", Auth + "/otp", SupabaseCluster, RateLimitPolicies.Otp, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("POST", "magiclink")]),
-        new("auth-magiclink", Auth + "/magiclink", SupabaseCluster, RateLimitPolicies.Otp, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("POST", "magiclink")]),
-        new("auth-recover", Auth + "/recover", SupabaseCluster, RateLimitPolicies.Otp, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("POST", "recovery")]),
-        new("auth-resend", Auth + "/resend", SupabaseCluster, RateLimitPolicies.Otp, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("POST", "*")]),
-        new("auth-sso", Auth + "/sso", SupabaseCluster, null, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("POST", "sso")]),
-        new("auth-authorize", Auth + "/authorize", SupabaseCluster, null, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("GET", null)]),
-        new("auth-link-identity", Auth + "/user/identities/authorize", SupabaseCluster, null, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("GET", null)]),
-        new("auth-user", Auth + "/user", SupabaseCluster, null, [AuthApi.Instance, NoStore.Instance, new ServerPkceStart("PUT", "email_change")]),
+        GoTrue("auth-token", "/token", RateLimitPolicies.SignIn, SignIn.Instance),
+        GoTrue("auth-signup", "/signup", RateLimitPolicies.SignIn, SignIn.Instance),
+        GoTrue("auth-verify", "/verify", RateLimitPolicies.SignIn, SignIn.Instance),
+        GoTrue("auth-otp", "/otp", RateLimitPolicies.Otp, new ServerPkceStart("POST", "magiclink")),
+        GoTrue("auth-magiclink", "/magiclink", RateLimitPolicies.Otp, new ServerPkceStart("POST", "magiclink")),
+        GoTrue("auth-recover", "/recover", RateLimitPolicies.Otp, new ServerPkceStart("POST", "recovery")),
+        GoTrue("auth-resend", "/resend", RateLimitPolicies.Otp, new ServerPkceStart("POST", "*")),
+        GoTrue("auth-sso", "/sso", null, new ServerPkceStart("POST", "sso")),
+        GoTrue("auth-authorize", "/authorize", null, new ServerPkceStart("GET", null)),
+        GoTrue("auth-link-identity", "/user/identities/authorize", null, new ServerPkceStart("GET", null)),
+        GoTrue("auth-user", "/user", null, new ServerPkceStart("PUT", "email_change")),
         new("auth", "/supabase/auth/{**rest}", SupabaseCluster, null, [AuthApi.Instance, NoStore.Instance]),
         new("storage", "/supabase/storage/v1/{**rest}", SupabaseCluster, null, [StorageUpload.Instance]),
         new("supabase", "/supabase/{**rest}", SupabaseCluster, null, []),
         new("sampleweb", "/{**rest}", SampleWebCluster, null, [], Order: 1000),
     ];
+
+    /// <summary>A forwarded GoTrue route: GoTrue's API policies plus its own.</summary>
+    private static ForwardedRoute GoTrue(string id, string path, string? rateLimit, object policy) =>
+        new(id, Auth + path, SupabaseCluster, rateLimit, [AuthApi.Instance, NoStore.Instance, policy]);
 
     /// <summary>Maps every route: the Proxy's own endpoints with their policies, then the forwarded routes.</summary>
     public static WebApplication MapGatewayRoutes(this WebApplication app)
