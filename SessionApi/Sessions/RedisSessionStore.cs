@@ -16,7 +16,7 @@ namespace SessionApi.Sessions;
 /// Sign-ins, revocations and GoTrue refreshes are confirmed on a replica (<see cref="ReplicaAcknowledgement"/>).
 /// StackExchange.Redis commands take no cancellation token; each is bounded by the connection's command timeout.
 /// </summary>
-public sealed class RedisSessionStore(IConnectionMultiplexer redis, ReplicaAcknowledgement? replicas = null) : ISessionStore
+public sealed partial class RedisSessionStore(IConnectionMultiplexer redis, ReplicaAcknowledgement? replicas = null) : ISessionStore
 {
     // Compare-and-delete / compare-and-replace, so a slow holder never releases a lock someone else took since.
     // Prepared once: StackExchange.Redis sends it by SHA (EVALSHA) and reloads it itself after a Redis restart.
@@ -102,15 +102,17 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, ReplicaAckno
     public async Task<SessionRecord?> GetAsync(string key, CancellationToken ct)
     {
         byte[]? stored = await Db.StringGetAsync(SessionKey(key));
+        stored ??= await MoveLegacySessionAsync(key, ct);
         return stored is null ? null : Deserialize(stored);
     }
 
     public async Task<string?> FindKeyAsync(string userId, string publicId, CancellationToken ct) =>
-        await Db.StringGetAsync(PublicKey(userId, publicId));
+        (string?)await Db.StringGetAsync(PublicKey(userId, publicId)) ?? await FindLegacyKeyAsync(publicId);
 
     public async Task<IReadOnlyList<(string Key, SessionRecord Record)>> ListByUserAsync(string userId, CancellationToken ct)
     {
         var db = Db;
+        await MoveLegacySessionsOfUserAsync(userId, ct);
         var members = await db.SetMembersAsync(UserKey(userId));
         if (members.Length == 0)
         {
