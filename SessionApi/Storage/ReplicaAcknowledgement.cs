@@ -53,7 +53,16 @@ public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, IOption
         {
             return;
         }
-        var masters = keys.Select(key => redis.GetServer(key)).DistinctBy(server => server.EndPoint.ToString()).ToList();
+        List<IServer> masters;
+        try
+        {
+            masters = keys.Select(key => redis.GetServer(key)).DistinctBy(server => server.EndPoint.ToString()).ToList();
+        }
+        catch (InvalidOperationException e)
+        {
+            // No master known for a slot (mid-failover): the write cannot be confirmed.
+            throw new ReplicaAcknowledgementException($"The write could not be confirmed on a replica: {e.Message}");
+        }
         await Task.WhenAll(masters.Select(master => ConfirmOnAsync(master, settings, ct)));
     }
 
