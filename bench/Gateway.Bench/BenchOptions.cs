@@ -36,7 +36,7 @@ public sealed record BenchOptions
 
     public string OutputDirectory { get; init; } = Path.Combine(TestSupport.RepoPaths.Root, "bench", "results");
 
-    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory); empty = all.</summary>
+    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, cluster); empty = all.</summary>
     public HashSet<string> Only { get; init; } = [];
 
     public bool Runs(string group) => Only.Count == 0 || Only.Contains(group);
@@ -52,7 +52,7 @@ public sealed record BenchOptions
           --idle-sessions <n>  sessions cached for the memory measurement (default 2000)
           --redis-fsync-always Redis with appendfsync always (the AppHost's and the test fixture's setting) instead of snapshots only
           --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
-          --only <groups>      comma list of http,signin,realtime,revocation,memory
+          --only <groups>      comma list of http,signin,realtime,revocation,memory,cluster
           --out <dir>          where latest.json and latency.svg go (default bench/results)
         """;
 

@@ -57,6 +57,7 @@ public static class BenchRun
             await Group("realtime", () => new RealtimeScenario(stack, options, Log).RunAsync(results, session, ct));
             await Group("revocation", () => new RevocationScenario(stack, options, Log).RunAsync(results, sessions, ct));
             await Group("memory", () => new MemoryScenario(stack, options, Log).RunAsync(results, sessions, ct));
+            await Group("cluster", () => new ClusterScenario(stack, options, Log).RunAsync(results, ct));
 
             if (stack.Proxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase) ||
                 stack.EmulatorProxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase))
