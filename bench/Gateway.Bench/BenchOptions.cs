@@ -25,6 +25,15 @@ public sealed record BenchOptions
 
     public int IdleSessions { get; init; } = 2000;
 
+    /// <summary>Sessions in the Proxy's cache for the scale row (scenario 9).</summary>
+    public int ScaleSessions { get; init; } = 100_000;
+
+    /// <summary>Concurrent Realtime sockets through one Proxy (scenario 9).</summary>
+    public int ScaleSockets { get; init; } = 5000;
+
+    /// <summary>Of those, the sockets held by one user who is then signed out everywhere.</summary>
+    public int RevokeSockets { get; init; } = 100;
+
     /// <summary>Broadcasts in flight between the realtime publisher and receiver.</summary>
     public int RealtimeWindow { get; init; } = 32;
 
@@ -36,7 +45,7 @@ public sealed record BenchOptions
 
     public string OutputDirectory { get; init; } = Path.Combine(TestSupport.RepoPaths.Root, "bench", "results");
 
-    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory); empty = all.</summary>
+    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, scale); empty = all.</summary>
     public HashSet<string> Only { get; init; } = [];
 
     public bool Runs(string group) => Only.Count == 0 || Only.Contains(group);
@@ -50,9 +59,12 @@ public sealed record BenchOptions
           --sign-ins <n>       sequential sign-ins per path (default 200)
           --revocations <n>    revocations measured (default 50)
           --idle-sessions <n>  sessions cached for the memory measurement (default 2000)
+          --scale-sessions <n> sessions cached for the scale row (default 100000)
+          --scale-sockets <n>  concurrent Realtime sockets through one Proxy (default 5000)
+          --revoke-sockets <n> of those, held by one user who is revoked everywhere (default 100)
           --redis-fsync-always Redis with appendfsync always (the AppHost's and the test fixture's setting) instead of snapshots only
           --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
-          --only <groups>      comma list of http,signin,realtime,revocation,memory
+          --only <groups>      comma list of http,signin,realtime,revocation,memory,scale (scale needs memory)
           --out <dir>          where latest.json and latency.svg go (default bench/results)
         """;
 
@@ -71,6 +83,9 @@ public sealed record BenchOptions
                 SignIns = 10,
                 Revocations = 5,
                 IdleSessions = 200,
+                ScaleSessions = 1000,
+                ScaleSockets = 200,
+                RevokeSockets = 20,
             };
         }
         for (var i = 0; i < args.Length; i++)
@@ -89,6 +104,9 @@ public sealed record BenchOptions
                     "--sign-ins" => options with { SignIns = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--revocations" => options with { Revocations = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--idle-sessions" => options with { IdleSessions = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--scale-sessions" => options with { ScaleSessions = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--scale-sockets" => options with { ScaleSockets = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--revoke-sockets" => options with { RevokeSockets = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--only" => options with { Only = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },
                     "--out" => options with { OutputDirectory = Path.GetFullPath(Next()) },
                     "-h" or "--help" => throw new ArgumentException(""),

@@ -60,10 +60,29 @@ public sealed record BenchResults
     public List<RealtimeResult> Realtime { get; init; } = [];
     public RevocationResult? Revocation { get; set; }
     public MemoryResult? Memory { get; set; }
+    public ScaleResult Scale { get; init; } = new();
     public List<TargetCheck> Targets { get; set; } = [];
     public List<string> Notes { get; init; } = [];
 
     /// <summary>/proc/loadavg (1-minute) when the run started and ended: other work on the machine shows up here.</summary>
     public double LoadAverageAtStart { get; init; }
     public double LoadAverageAtEnd { get; set; }
+}
+
+/// <summary>The session cache at one size: the Proxy's heap after a full GC, its RSS, and a warm session's latency (1 connection).</summary>
+public sealed record SessionScaleRow(int Cached, long HeapBytes, long RssBytes, double RequestsPerSecond, LatencyStats Warm);
+
+/// <summary>Many relayed sockets on one Proxy, and a user holding some of them revoked everywhere.</summary>
+public sealed record SocketScaleResult(int Sockets, long HeapBefore, long HeapAfter, long RssBefore, long RssAfter,
+    int UserSockets, int UserSessions, double RevokeRequestMs, int ClosedWith4001, int NotClosed, int OthersStillOpen, LatencyStats Closed)
+{
+    public double HeapBytesPerSocket => (HeapAfter - HeapBefore) / (double)Sockets;
+    public double RssBytesPerSocket => (RssAfter - RssBefore) / (double)Sockets;
+}
+
+/// <summary>Scenario 9 (scale).</summary>
+public sealed record ScaleResult
+{
+    public List<SessionScaleRow> Sessions { get; set; } = [];
+    public SocketScaleResult? Sockets { get; set; }
 }

@@ -85,9 +85,33 @@ public static class TableWriter
             Table(text, "What one cache entry holds (estimated from a resolve answer)", ["part", "bytes"],
                 mem.EntryParts.Select(p => new[] { p.Key, p.Value.ToString("N0", CultureInfo.InvariantCulture) }));
         }
+        if (r.Scale.Sessions.Count > 0)
+        {
+            var before = r.Memory?.HeapBefore;
+            Table(text, "Scale: sessions in the Proxy's cache (heap after a full GC; warm session, 1 connection)",
+                ["cached sessions", "managed heap", "heap/session", "VmRSS", "req/s", "p50 ms", "p99 ms"],
+                r.Scale.Sessions.Select(s => new[]
+                {
+                    s.Cached.ToString("N0", CultureInfo.InvariantCulture), Bytes(s.HeapBytes),
+                    before is { } b ? N((s.HeapBytes - b) / (double)s.Cached, "N0") + " B" : "", Bytes(s.RssBytes),
+                    N(s.RequestsPerSecond, "N0"), N(s.Warm.P50Ms, "0.000"), N(s.Warm.P99Ms, "0.000"),
+                }));
+        }
+        if (r.Scale.Sockets is { } sk)
+        {
+            Table(text, $"Scale: {sk.Sockets:N0} concurrent Realtime sockets through Proxy 2 (idle, v2), one user holding {sk.UserSockets} on {sk.UserSessions} sessions signs out everywhere on Proxy 1",
+                ["measure", "value", "notes"],
+                [
+                    ["managed heap per socket", N(sk.HeapBytesPerSocket, "N0") + " B", $"{Bytes(sk.HeapBefore)} → {Bytes(sk.HeapAfter)} after a full GC"],
+                    ["VmRSS per socket", N(sk.RssBytesPerSocket, "N0") + " B", $"{Bytes(sk.RssBefore)} → {Bytes(sk.RssAfter)}"],
+                    ["revoke-all request (scope=all)", N(sk.RevokeRequestMs, "0.0") + " ms", ""],
+                    ["request → socket closed, p50 / p99 / max", $"{N(sk.Closed.P50Ms, "0.0")} / {N(sk.Closed.P99Ms, "0.0")} / {N(sk.Closed.MaxMs, "0.0")} ms",
+                        $"4001: {sk.ClosedWith4001}/{sk.UserSockets}, not closed: {sk.NotClosed}, other sockets still open: {sk.OthersStillOpen:N0}"],
+                ]);
+        }
         if (r.Targets.Count > 0)
         {
-            Table(text, "Targets (issue 7)", ["target", "goal", "measured", "result"],
+            Table(text, "Targets (issues 7 and 17)", ["target", "goal", "measured", "result"],
                 r.Targets.Select(t => new[] { t.Name, t.Target, t.Measured, t.Pass switch { true => "PASS", false => "MISS", null => "n/a" } }));
         }
         foreach (var note in r.Notes)
