@@ -24,7 +24,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<SessionCookiePolicy>();
-        services.AddHttpClient<SessionApiClient>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
+        services.AddHttpClient<SessionApiClient>().ConfigurePrimaryHttpMessageHandler(SessionApiClient.CreateHandler).SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.AddMetrics();
         services.AddSingleton<SessionTelemetry>();
         services.AddSingleton<SessionCache>();

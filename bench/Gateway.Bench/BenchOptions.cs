@@ -43,6 +43,9 @@ public sealed record BenchOptions
     /// <summary>Log level of the Proxies (Warning, as a production config would set; Information = the built-in default).</summary>
     public string ProxyLogLevel { get; init; } = "Warning";
 
+    /// <summary>The Proxies' rate limits (on, as shipped, with budgets the bench never reaches; off = the runs before issue 17).</summary>
+    public bool RateLimits { get; init; } = true;
+
     public string OutputDirectory { get; init; } = Path.Combine(TestSupport.RepoPaths.Root, "bench", "results");
 
     /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, scale); empty = all.</summary>
@@ -63,6 +66,7 @@ public sealed record BenchOptions
           --scale-sockets <n>  concurrent Realtime sockets through one Proxy (default 5000)
           --revoke-sockets <n> of those, held by one user who is revoked everywhere (default 100)
           --redis-fsync-always Redis with appendfsync always (the AppHost's and the test fixture's setting) instead of snapshots only
+          --no-rate-limits     the Proxies skip their rate limits (runs before issue 17 did: sign-in without the limiter's round trip)
           --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
           --only <groups>      comma list of http,signin,realtime,revocation,memory,scale (scale needs memory)
           --out <dir>          where latest.json and latency.svg go (default bench/results)
@@ -98,6 +102,7 @@ public sealed record BenchOptions
                     "--smoke" => options,
                     "--proxy-log-level" => options with { ProxyLogLevel = Next() },
                     "--redis-fsync-always" => options with { RedisFsyncAlways = true },
+                    "--no-rate-limits" => options with { RateLimits = false },
                     "--warmup" => options with { Warmup = Seconds(Next()) },
                     "--duration" => options with { Duration = Seconds(Next()) },
                     "--connections" => options with { Connections = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },

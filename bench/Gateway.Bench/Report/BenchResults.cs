@@ -17,8 +17,9 @@ public sealed record AllocatedType(string Type, double Share, double BytesPerReq
 public sealed record SignInResult(string Path, int Failures, LatencyStats Latency);
 
 /// <summary>Broadcasts delivered from one socket to another on the same topic.</summary>
+/// <remarks>CPU µs per delivered broadcast of each process during the measured window: where the relay's cost goes.</remarks>
 public sealed record RealtimeResult(string Serializer, string Path, int Window, long Delivered, double Seconds, double MessagesPerSecond,
-    LatencyStats Latency);
+    LatencyStats Latency, double EmulatorCpuUsPerMessage = 0, double ProxyCpuUsPerMessage = 0, double HarnessCpuUsPerMessage = 0);
 
 /// <summary>Revoking one session of a user from another of its sessions (DELETE /edge/v1/sessions/{id} on the Proxy).</summary>
 public sealed record RevocationResult(

@@ -52,7 +52,7 @@ public static class TableWriter
         }
         if (r.Realtime.Count > 0)
         {
-            Table(text, $"Realtime broadcast, 1 publisher → 1 receiver, {r.Options.RealtimeWindow} in flight", ["vsn", "path", "delivered", "msg/s", "p50 ms", "p99 ms", "relay/direct"],
+            Table(text, $"Realtime broadcast, 1 publisher → 1 receiver, {r.Options.RealtimeWindow} in flight", ["vsn", "path", "delivered", "msg/s", "p50 ms", "p99 ms", "relay/direct", "CPU µs/msg: emulator", "relay Proxy", "clients"],
                 r.Realtime.Select(x =>
                 {
                     var direct = r.Realtime.FirstOrDefault(d => d.Serializer == x.Serializer && d.Path == RealtimeScenario.Direct);
@@ -60,6 +60,7 @@ public static class TableWriter
                     {
                         x.Serializer, x.Path, x.Delivered.ToString("N0", CultureInfo.InvariantCulture), N(x.MessagesPerSecond, "N0"), N(x.Latency.P50Ms, "0.000"), N(x.Latency.P99Ms, "0.000"),
                         direct is { MessagesPerSecond: > 0 } ? N(x.MessagesPerSecond / direct.MessagesPerSecond * 100, "0") + " %" : "",
+                        N(x.EmulatorCpuUsPerMessage, "0.0"), x.Path == RealtimeScenario.Relay ? N(x.ProxyCpuUsPerMessage, "0.0") : "", N(x.HarnessCpuUsPerMessage, "0.0"),
                     };
                 }));
         }

@@ -43,7 +43,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public static async Task<BenchStack> StartAsync(BenchOptions options, Action<string> log)
     {
-        var stack = new BenchStack { FsyncEveryWrite = options.RedisFsyncAlways, ProxyLogLevel = options.ProxyLogLevel };
+        var stack = new BenchStack { FsyncEveryWrite = options.RedisFsyncAlways, ProxyLogLevel = options.ProxyLogLevel, RateLimits = options.RateLimits };
         try
         {
             await stack.InitializeAsync(log);
@@ -108,7 +108,7 @@ public sealed class BenchStack : IAsyncDisposable
     private Task<ServiceProcess> StartProxyAsync(string name, Uri supabase)
     {
         var port = FreePort.Next();
-        return ServiceProcess.StartAsync(name, "Proxy", With(new()
+        return ServiceProcess.StartAsync(name, "Proxy", With(RateLimitSettings(new()
         {
             ["Supabase:Url"] = Trim(supabase),
             ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
@@ -117,12 +117,30 @@ public sealed class BenchStack : IAsyncDisposable
             // No SampleWeb: page routes point at a closed port; the benchmark only uses /supabase and /edge.
             ["Gateway:SampleWebUrl"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Gateway:PublicOrigins:0"] = $"http://127.0.0.1:{port}",
-            // Sign-in rate limits (if the Proxy grows them) would turn a sequential sign-in benchmark into 429s.
-            ["Gateway:RateLimits:Enabled"] = "false",
+            // The scale scenario keeps 100,000 sessions cached (plus the other scenarios' few thousand).
+            ["Gateway:SessionCacheSize"] = "150000",
             ["Logging:LogLevel:Default"] = ProxyLogLevel,
             // The one Information line the bench needs: the revocation stream is up, so the cache is in use.
             ["Logging:LogLevel:Proxy.Sessions.SessionEventsSubscriber"] = "Information",
-        }), port);
+        })), port);
+    }
+
+    /// <summary>Whether the Proxies count sign-ins and session calls against their (shared, Redis) rate limits.</summary>
+    public bool RateLimits { get; init; } = true;
+
+    /// <summary>
+    /// Rate limits on, as shipped, so a sign-in pays the limiter's round trip to the SessionApi like a user's does;
+    /// the budgets are far above anything the bench sends, so every hit is counted and none is refused.
+    /// </summary>
+    private Dictionary<string, string?> RateLimitSettings(Dictionary<string, string?> settings)
+    {
+        settings["Gateway:RateLimits:Enabled"] = RateLimits ? "true" : "false";
+        foreach (var kind in new[] { "SignIn", "Refresh", "Otp", "Session" })
+        {
+            settings[$"Gateway:RateLimits:{kind}:PerIp"] = "100000000";
+            settings[$"Gateway:RateLimits:{kind}:PerSession"] = "100000000";
+        }
+        return settings;
     }
 
     /// <summary>The Proxy serves from its session cache only once the revocation stream is live; wait for it.</summary>
