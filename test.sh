@@ -28,4 +28,22 @@ dotnet build Aspire.sln -nologo -clp:ErrorsOnly
 
 echo "==> dotnet test"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-dotnet test Aspire.sln --no-build -nologo --logger "console;verbosity=normal" "$@"
+# One test project at a time: on a 2-core machine four suites at once (two of them starting whole topologies and
+# Chromium) starve each other's timing-bound checks; one after another costs about a minute more. A copy of the
+# output is kept so that, when something fails, the last screen names each failed test with its message.
+log="$(mktemp -t gateway-tests.XXXXXX.log)"
+status=0
+for project in Tests/*.Tests/*.Tests.csproj; do
+  echo "==> dotnet test $project"
+  dotnet test "$project" --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
+done
+if [ "$status" -ne 0 ]; then
+  echo
+  echo "==> tests failed (exit $status); full output: $log"
+  grep -E '^\s+Failed [A-Za-z]|Test Run (Failed|Aborted)|aborted|crashed|error (MSB|CS|NU)[0-9]+' "$log" | sort -u | head -50 || true
+  echo "--- failure details ---"
+  grep -A 25 -E '^\s+Failed [A-Za-z]' "$log" | head -300 || true
+  echo "--- per project ---"
+  grep -E '^(Passed!|Failed!)|Test Run (Successful|Failed|Aborted)|Total tests|^\s+(Passed|Failed|Skipped): [0-9]' "$log" || true
+fi
+exit "$status"

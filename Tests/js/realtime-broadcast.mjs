@@ -30,7 +30,10 @@ try {
     sent++;
     await sleep(intervalMs);
   }
-  await sleep(500);
+  // Let the last messages arrive: wait until all are in, up to settleMs (a slow machine delays delivery; it does not
+  // drop messages, and a dropped one still shows up in `missing`).
+  const settleUntil = Date.now() + (input.settleMs ?? 5000);
+  while (received.length < sent && Date.now() < settleUntil) await sleep(50);
 
   // Largest silence between consecutive messages (a channel closed by an expired token shows up as a long gap).
   let maxGapMs = 0;
