@@ -41,7 +41,7 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
             })
             {
                 await Wrk.RunAsync(url, connections, TimeSpan.FromSeconds(Math.Min(2, options.Warmup.TotalSeconds)), shape, ct);
-                var run = await Wrk.RunAsync(url, connections, options.Duration, shape, ct);
+                var run = await Wrk.RunAsync(url, connections, Half(options.Duration), shape, ct);
                 var result = new HttpScenarioResult(id, name, connections, run.RequestsPerSecond, run.Requests, run.SocketErrors + run.Non2xx, run.Latency, null, null);
                 results.Http.Add(result);
                 log($"9. {name}, {connections} conn: {result.RequestsPerSecond:N0} req/s, p50 {result.Latency.P50Ms:0.000} ms, p99 {result.Latency.P99Ms:0.000} ms, errors {result.Errors}");
@@ -53,7 +53,7 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
     private async Task SessionsAsync(BenchResults results, SessionFactory sessions, CancellationToken ct)
     {
         var pid = ServiceProcessIds.Find(stack.Proxy);
-        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = 16 });
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = 32 });
         var url = new Uri(stack.Proxy.Url, "/supabase" + RestPath);
         var probe = await sessions.CreateAsync(SessionFactory.NewUserId(), ct);
         await MemoryScenario.UseOnceAsync(http, url, [probe], ct);
@@ -62,7 +62,7 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
         {
             var heap = await HeapProbe.LiveHeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
             var rss = ServiceProcessIds.ResidentBytes(pid);
-            var run = await Wrk.RunAsync(url, 1, options.Duration, new HttpRequestShape(Cookie: probe.CookieHeader), ct);
+            var run = await Wrk.RunAsync(url, 1, Half(options.Duration), new HttpRequestShape(Cookie: probe.CookieHeader), ct);
             var row = new SessionScaleRow(cached, heap, rss, run.RequestsPerSecond, run.Latency);
             log($"9. sessions: {cached:N0} cached, heap {heap / 1048576.0:0.0} MiB, RSS {rss / 1048576.0:0.0} MiB, warm p50 {run.Latency.P50Ms:0.000} ms");
             return row;
@@ -76,8 +76,8 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
         const int Batch = 5000;
         for (var done = 0; done < more; done += Batch)
         {
-            var created = await sessions.CreateManyAsync(Math.Min(Batch, more - done), parallelism: 16, ct);
-            await MemoryScenario.UseOnceAsync(http, url, created, ct, parallelism: 16);
+            var created = await sessions.CreateManyAsync(Math.Min(Batch, more - done), parallelism: 32, ct);
+            await MemoryScenario.UseOnceAsync(http, url, created, ct, parallelism: 32);
         }
         log($"9. sessions: {more:N0} sessions created and cached in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s");
         var large = await MeasureAsync(small.Cached + more);
@@ -85,6 +85,9 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
     }
 
     /// <summary>Opens ScaleSockets sockets through Proxy 2, RevokeSockets of them held by one user, then revokes that user everywhere.</summary>
+    /// <summary>The scale rows run half as long as the main ones (the whole run stays near ten minutes).</summary>
+    private static TimeSpan Half(TimeSpan duration) => TimeSpan.FromSeconds(Math.Max(1, Math.Round(duration.TotalSeconds / 2)));
+
     private async Task SocketsAsync(BenchResults results, SessionFactory sessions, CancellationToken ct)
     {
         var pid = ServiceProcessIds.Find(stack.EmulatorProxy);
