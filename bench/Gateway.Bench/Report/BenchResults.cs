@@ -71,11 +71,13 @@ public sealed record BenchResults
 }
 
 /// <summary>The session cache at one size: the Proxy's heap after a full GC, its RSS, and a warm session's latency (1 connection).</summary>
-public sealed record SessionScaleRow(int Cached, long HeapBytes, long RssBytes, double RequestsPerSecond, LatencyStats Warm);
+public sealed record SessionScaleRow(int Cached, long HeapBytes, long RssBytes, double RequestsPerSecond, LatencyStats Warm,
+    Diagnostics.HeapParts? Heap = null);
 
 /// <summary>Many relayed sockets on one Proxy, and a user holding some of them revoked everywhere.</summary>
 public sealed record SocketScaleResult(int Sockets, long HeapBefore, long HeapAfter, long RssBefore, long RssAfter,
-    int UserSockets, int UserSessions, double RevokeRequestMs, int ClosedWith4001, int NotClosed, int OthersStillOpen, LatencyStats Closed)
+    int UserSockets, int UserSessions, double RevokeRequestMs, int ClosedWith4001, int NotClosed, int OthersStillOpen, LatencyStats Closed,
+    Diagnostics.HeapParts? PartsBefore = null, Diagnostics.HeapParts? PartsAfter = null)
 {
     public double HeapBytesPerSocket => (HeapAfter - HeapBefore) / (double)Sockets;
     public double RssBytesPerSocket => (RssAfter - RssBefore) / (double)Sockets;

@@ -88,14 +88,15 @@ public static class TableWriter
         }
         if (r.Scale.Sessions.Count > 0)
         {
-            var before = r.Memory?.HeapBefore;
-            Table(text, "Scale: sessions in the Proxy's cache (heap after a full GC; warm session, 1 connection)",
-                ["cached sessions", "managed heap", "heap/session", "VmRSS", "req/s", "p50 ms", "p99 ms"],
+            var first = r.Scale.Sessions[0];
+            Table(text, "Scale: sessions in the Proxy's cache (heap after a full GC, by part; warm session, 1 connection)",
+                ["cached sessions", "managed heap", "of it LOH / POH", "per added session", "VmRSS", "req/s", "p50 ms", "p99 ms"],
                 r.Scale.Sessions.Select(s => new[]
                 {
                     s.Cached.ToString("N0", CultureInfo.InvariantCulture), Bytes(s.HeapBytes),
-                    before is { } b ? N((s.HeapBytes - b) / (double)s.Cached, "N0") + " B" : "", Bytes(s.RssBytes),
-                    N(s.RequestsPerSecond, "N0"), N(s.Warm.P50Ms, "0.000"), N(s.Warm.P99Ms, "0.000"),
+                    s.Heap is { } h ? $"{Bytes(h.LargeObjects)} / {Bytes(h.PinnedObjects)}" : "",
+                    s == first ? (r.Memory is { } m ? N(m.HeapBytesPerSession, "N0") + " B (scenario 8)" : "") : N((s.HeapBytes - first.HeapBytes) / (double)(s.Cached - first.Cached), "N0") + " B",
+                    Bytes(s.RssBytes), N(s.RequestsPerSecond, "N0"), N(s.Warm.P50Ms, "0.000"), N(s.Warm.P99Ms, "0.000"),
                 }));
         }
         if (r.Scale.Sockets is { } sk)
@@ -103,7 +104,10 @@ public static class TableWriter
             Table(text, $"Scale: {sk.Sockets:N0} concurrent Realtime sockets through Proxy 2 (idle, v2), one user holding {sk.UserSockets} on {sk.UserSessions} sessions signs out everywhere on Proxy 1",
                 ["measure", "value", "notes"],
                 [
-                    ["managed heap per socket", N(sk.HeapBytesPerSocket, "N0") + " B", $"{Bytes(sk.HeapBefore)} → {Bytes(sk.HeapAfter)} after a full GC"],
+                    ["managed heap per socket", N(sk.HeapBytesPerSocket, "N0") + " B", $"{Bytes(sk.HeapBefore)} → {Bytes(sk.HeapAfter)} after a full GC" +
+                        (sk.PartsBefore is { } pb && sk.PartsAfter is { } pa
+                            ? $" (per socket: small objects {N((pa.SmallObjects - pb.SmallObjects) / (double)sk.Sockets, "N0")} B, LOH {N((pa.LargeObjects - pb.LargeObjects) / (double)sk.Sockets, "N0")} B, pinned {N((pa.PinnedObjects - pb.PinnedObjects) / (double)sk.Sockets, "N0")} B)"
+                            : "")],
                     ["VmRSS per socket", N(sk.RssBytesPerSocket, "N0") + " B", $"{Bytes(sk.RssBefore)} → {Bytes(sk.RssAfter)}"],
                     ["revoke-all request (scope=all)", N(sk.RevokeRequestMs, "0.0") + " ms", ""],
                     ["request → socket closed, p50 / p99 / max", $"{N(sk.Closed.P50Ms, "0.0")} / {N(sk.Closed.P99Ms, "0.0")} / {N(sk.Closed.MaxMs, "0.0")} ms",

@@ -23,8 +23,9 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
 
     public async Task RunAsync(BenchResults results, BenchSession session, SessionFactory sessions, CancellationToken ct)
     {
-        await ThroughputAsync(results, session, ct);
+        // Sessions first: right after scenario 8, before the 256-connection runs grow the Proxy's pools.
         await SessionsAsync(results, sessions, ct);
+        await ThroughputAsync(results, session, ct);
         await SocketsAsync(results, sessions, ct);
     }
 
@@ -60,11 +61,12 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
 
         async Task<SessionScaleRow> MeasureAsync(int cached)
         {
-            var heap = await HeapProbe.LiveHeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
+            var heap = await HeapProbe.HeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
             var rss = ServiceProcessIds.ResidentBytes(pid);
             var run = await Wrk.RunAsync(url, 1, Half(options.Duration), new HttpRequestShape(Cookie: probe.CookieHeader), ct);
-            var row = new SessionScaleRow(cached, heap, rss, run.RequestsPerSecond, run.Latency);
-            log($"9. sessions: {cached:N0} cached, heap {heap / 1048576.0:0.0} MiB, RSS {rss / 1048576.0:0.0} MiB, warm p50 {run.Latency.P50Ms:0.000} ms");
+            var row = new SessionScaleRow(cached, heap.Total, rss, run.RequestsPerSecond, run.Latency, heap);
+            log($"9. sessions: {cached:N0} cached, heap {heap.Total / 1048576.0:0.0} MiB (LOH {heap.LargeObjects / 1048576.0:0.0}, POH {heap.PinnedObjects / 1048576.0:0.0}), " +
+                $"RSS {rss / 1048576.0:0.0} MiB, warm p50 {run.Latency.P50Ms:0.000} ms");
             return row;
         }
 
@@ -93,7 +95,8 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
         var pid = ServiceProcessIds.Find(stack.EmulatorProxy);
         var uri = PhoenixSocket.RealtimeUri(stack.EmulatorProxy.Url, "/supabase", LocalSupabaseKeys.AnonKey, v2: true);
         var origin = BenchStack.OriginOf(stack.EmulatorProxy);
-        var heapBefore = await HeapProbe.LiveHeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
+        var partsBefore = await HeapProbe.HeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
+        var heapBefore = partsBefore.Total;
         var rssBefore = ServiceProcessIds.ResidentBytes(pid);
 
         // The user: a few sessions (devices), each holding some of the user's sockets.
@@ -114,7 +117,8 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
-            var heapAfter = await HeapProbe.LiveHeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
+            var partsAfter = await HeapProbe.HeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
+            var heapAfter = partsAfter.Total;
             var rssAfter = ServiceProcessIds.ResidentBytes(pid);
 
             // Sign out everywhere (scope=all) from one of the user's devices, on Proxy 1; the sockets are on Proxy 2.
@@ -140,7 +144,8 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
             var with4001 = closed.Count(c => c.Is4001);
             var stillOpen = sockets[..background].Count(s => s.State == WebSocketState.Open);
             results.Scale.Sockets = new SocketScaleResult(options.ScaleSockets, heapBefore, heapAfter, rssBefore, rssAfter,
-                options.RevokeSockets, Devices, revokeMs, with4001, closed.Count(c => c.At is null), stillOpen, LatencyStats.FromSamples(times));
+                options.RevokeSockets, Devices, revokeMs, with4001, closed.Count(c => c.At is null), stillOpen, LatencyStats.FromSamples(times),
+                partsBefore, partsAfter);
             log($"9. sockets: {results.Scale.Sockets.HeapBytesPerSocket:N0} B heap and {results.Scale.Sockets.RssBytesPerSocket:N0} B RSS per socket; " +
                 $"revoke-all: {with4001}/{options.RevokeSockets} closed with 4001, p50 {results.Scale.Sockets.Closed.P50Ms:0.0} ms, p99 {results.Scale.Sockets.Closed.P99Ms:0.0} ms; " +
                 $"other sockets still open {stillOpen:N0}/{background:N0}");
