@@ -34,6 +34,9 @@ public sealed record BenchOptions
     /// <summary>Of those, the sockets held by one user who is then signed out everywhere.</summary>
     public int RevokeSockets { get; init; } = 100;
 
+    /// <summary>Seconds the scale scenario waits at its two high-water marks (100,000 sessions, 5,000 sockets) so a heap dump can be taken.</summary>
+    public int PauseForDumps { get; init; }
+
     /// <summary>Broadcasts in flight between the realtime publisher and receiver.</summary>
     public int RealtimeWindow { get; init; } = 32;
 
@@ -65,6 +68,7 @@ public sealed record BenchOptions
           --scale-sessions <n> sessions cached for the scale row (default 100000)
           --scale-sockets <n>  concurrent Realtime sockets through one Proxy (default 5000)
           --revoke-sockets <n> of those, held by one user who is revoked everywhere (default 100)
+          --pause-for-dumps <s> wait at the scale high-water marks, printing the Proxy's pid (e.g. for dotnet-gcdump collect -p)
           --redis-fsync-always Redis with appendfsync always (the AppHost's and the test fixture's setting) instead of snapshots only
           --no-rate-limits     the Proxies skip their rate limits (runs before issue 17 did: sign-in without the limiter's round trip)
           --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
@@ -112,6 +116,7 @@ public sealed record BenchOptions
                     "--scale-sessions" => options with { ScaleSessions = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--scale-sockets" => options with { ScaleSockets = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--revoke-sockets" => options with { RevokeSockets = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--pause-for-dumps" => options with { PauseForDumps = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--only" => options with { Only = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },
                     "--out" => options with { OutputDirectory = Path.GetFullPath(Next()) },
                     "-h" or "--help" => throw new ArgumentException(""),

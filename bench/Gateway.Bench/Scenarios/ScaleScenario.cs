@@ -84,6 +84,7 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
         log($"9. sessions: {more:N0} sessions created and cached in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s");
         var large = await MeasureAsync(small.Cached + more);
         results.Scale.Sessions = [small, large];
+        await PauseAsync("100,000 sessions cached", pid, ct);
     }
 
     /// <summary>Opens ScaleSockets sockets through Proxy 2, RevokeSockets of them held by one user, then revokes that user everywhere.</summary>
@@ -120,6 +121,7 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
             var partsAfter = await HeapProbe.HeapAfterFullGcAsync(pid, TimeSpan.FromSeconds(60));
             var heapAfter = partsAfter.Total;
             var rssAfter = ServiceProcessIds.ResidentBytes(pid);
+            await PauseAsync($"{options.ScaleSockets:N0} sockets open", pid, ct);
 
             // Sign out everywhere (scope=all) from one of the user's devices, on Proxy 1; the sockets are on Proxy 2.
             var userSockets = sockets[background..];
@@ -157,6 +159,15 @@ public sealed class ScaleScenario(BenchStack stack, BenchOptions options, Action
                 socket?.Abort();
                 socket?.Dispose();
             }
+        }
+    }
+
+    private async Task PauseAsync(string state, int pid, CancellationToken ct)
+    {
+        if (options.PauseForDumps > 0)
+        {
+            log($"9. {state}: pausing {options.PauseForDumps} s for a heap dump of pid {pid}");
+            await Task.Delay(TimeSpan.FromSeconds(options.PauseForDumps), ct);
         }
     }
 
