@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Proxy.Auth;
 using Proxy.Cookies;
 using Proxy.Forwarding;
@@ -11,17 +10,14 @@ namespace Proxy;
 
 public static class GatewayServiceCollectionExtensions
 {
-    /// <summary>Options (validated at startup), the session cache and its event subscriber, sign-in interception, forwarding.</summary>
+    /// <summary>
+    /// Settings (bound once, validated at startup), the session step and cache with its event subscriber, rate limits,
+    /// sign-in interception, forwarding.
+    /// </summary>
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
-        services.AddOptions<SupabaseUpstreamOptions>().BindConfiguration(SupabaseUpstreamOptions.Section).ValidateDataAnnotations()
-            .Validate(o => GatewayOptions.IsHttpUrl(o.Url), "Setting 'Supabase:Url' must be an absolute http(s) URL such as http://127.0.0.1:54321.")
-            .ValidateOnStart();
-
-        services.AddSingleton(TimeProvider.System);
+        services.AddGatewaySettings();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<SessionCookiePolicy>();
         services.AddHttpClient<SessionApiClient>().ConfigurePrimaryHttpMessageHandler(SessionApiClient.CreateHandler).SetHandlerLifetime(Timeout.InfiniteTimeSpan);
@@ -29,13 +25,15 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<SessionTelemetry>();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<ISessionCache>(sp => sp.GetRequiredService<SessionCache>());
+        services.AddSingleton<SessionGate>();
         services.AddHostedService<SessionEventsSubscriber>();
+        services.AddGatewayRateLimiting();
         services.AddSingleton<PlaceholderTokens>();
-        services.AddHttpClient<GoTrueForwarder>(client => GoTrueForwarder.Configure(client, builder.Configuration)).ConfigurePrimaryHttpMessageHandler(WithoutCookies);
+        services.AddHttpClient<GoTrueForwarder>(GoTrueForwarder.Configure).ConfigurePrimaryHttpMessageHandler(WithoutCookies);
         services.AddTransient<SignInCompleter>();
-        services.AddRedirectAllowList();
+        services.AddSingleton<RedirectAllowList>();
         services.AddServerPkce();
-        services.AddGatewayForwarding(builder.Configuration);
+        services.AddGatewayForwarding();
         services.AddUserWebhook();
         services.AddHealthChecks().AddCheck<SessionApiHealthCheck>("sessionapi", tags: ["ready"]);
         return builder;

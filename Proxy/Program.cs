@@ -1,12 +1,7 @@
 using Proxy;
-using Proxy.Auth;
-using Proxy.Edge;
-using Proxy.Forwarding;
 using Proxy.Hosting;
 using Proxy.Realtime;
-using Proxy.Security;
-using Proxy.Storage;
-using Proxy.Webhooks;
+using Proxy.Routing;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,21 +12,8 @@ builder.Services.AddRealtimeRelay();
 
 var app = builder.Build();
 
-app.UseGatewayHardening();
-app.UsePublicHealth();
-app.UseStorageUploadLimit();
-app.UseRedirectAllowList();
-app.UseMiddleware<CsrfMiddleware>();
-app.UseMiddleware<RateLimitMiddleware>();
-app.UseServerPkce();
-app.MapDefaultEndpoints();
-app.MapRealtimeRelay();
-app.MapAuthInterception();
-app.MapServerPkceCallback();
-app.MapEdgeEndpoints();
-app.MapUserWebhook();
-app.MapFormEndpoints();
-app.MapGatewayForwarding();
+app.UseGatewayPipeline();
+app.MapGatewayRoutes();
 
 app.Run();
 

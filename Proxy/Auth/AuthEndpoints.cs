@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Proxy.Cookies;
 using Proxy.Errors;
 using Proxy.Options;
+using Proxy.Routing;
 using Proxy.Security;
 using Proxy.Sessions;
 
@@ -16,59 +17,62 @@ namespace Proxy.Auth;
 /// </summary>
 public static class AuthEndpoints
 {
-    private const string Prefix = "/supabase/auth/v1";
+    /// <summary>The services a sign-in needs (bound by ASP.NET Core, not looked up).</summary>
+    internal sealed record SignInServices(IOptions<GatewayOptions> Options, GoTrueForwarder GoTrue, SignInCompleter Completer);
 
-    public static IEndpointRouteBuilder MapAuthInterception(this IEndpointRouteBuilder endpoints)
+    /// <summary>The services a refresh or logout needs.</summary>
+    internal sealed record SessionServices(SessionGate Gate, PlaceholderTokens Placeholders, TimeProvider Time, SessionApiClient SessionApi,
+        SessionCache Cache, SessionCookiePolicy Cookies);
+
+    /// <summary>Maps the intercepted routes onto the auth group of the route table (GoTrue's API policies come from the group).</summary>
+    public static IEndpointRouteBuilder MapAuthInterception(this IEndpointRouteBuilder auth)
     {
-        endpoints.MapPost(Prefix + "/token", TokenAsync);
-        endpoints.MapPost(Prefix + "/signup", (HttpContext context) => SignInAsync(context, "/auth/v1/signup"));
-        endpoints.MapPost(Prefix + "/verify", (HttpContext context) => SignInAsync(context, "/auth/v1/verify"));
-        endpoints.MapPost(Prefix + "/logout", LogoutAsync);
-        return endpoints;
+        auth.MapPost("/token", TokenAsync).AsSignIn().RequireRateLimiting(RateLimitPolicies.Token);
+        auth.MapPost("/signup", SignUpAsync).AsSignIn().RequireRateLimiting(RateLimitPolicies.SignIn)
+            .WithMetadata(new RoutePolicies.ServerPkceStart("POST", "signup"));
+        auth.MapPost("/verify", VerifyAsync).AsSignIn().RequireRateLimiting(RateLimitPolicies.SignIn);
+        auth.MapPost("/logout", LogoutAsync);
+        return auth;
     }
 
-    private static async Task TokenAsync(HttpContext context)
-    {
-        var grant = context.Request.Query["grant_type"].ToString();
-        if (grant == "refresh_token")
-        {
-            await RefreshFromCookieAsync(context);
-            return;
-        }
-        await SignInAsync(context, "/auth/v1/token");
-    }
+    private static Task TokenAsync(HttpContext context, [AsParameters] SignInServices signIn, [AsParameters] SessionServices sessions) =>
+        context.Request.Query["grant_type"].ToString() == "refresh_token"
+            ? RefreshFromCookieAsync(context, sessions)
+            : SignInAsync(context, "/auth/v1/token", signIn);
 
-    private static async Task SignInAsync(HttpContext context, string upstreamPath)
+    private static Task SignUpAsync(HttpContext context, [AsParameters] SignInServices signIn) => SignInAsync(context, "/auth/v1/signup", signIn);
+
+    private static Task VerifyAsync(HttpContext context, [AsParameters] SignInServices signIn) => SignInAsync(context, "/auth/v1/verify", signIn);
+
+    private static async Task SignInAsync(HttpContext context, string upstreamPath, SignInServices services)
     {
-        var services = context.RequestServices;
-        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var ct = context.RequestAborted;
-        var limits = options.Limits;
-        var body = await Security.LimitedBody.ReadAsync(context.Request, limits.MaxAuthBodyBytes, ct);
+        var limits = services.Options.Value.Limits;
+        var body = await LimitedBody.ReadAsync(context.Request, limits.MaxAuthBodyBytes, ct);
         if (body is null)
         {
-            await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {limits.MaxAuthBodyBytes} bytes.");
+            await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.BodyLargerThan(limits.MaxAuthBodyBytes));
             return;
         }
-        // Rate limits were applied by RateLimitMiddleware. A body GoTrue could not parse never leaves the Proxy.
+        // Rate limits were applied by the route's policy. A body GoTrue could not parse never leaves the Proxy.
         if (!IsJsonWithin(body, limits.MaxJsonDepth))
         {
-            await AuthErrors.WriteAsync(context, 400, "bad_json", "Could not parse request body as JSON (malformed, or nested deeper than allowed).");
+            await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.BadJson);
             return;
         }
         GoTrueResponse answer;
         try
         {
-            answer = await services.GetRequiredService<GoTrueForwarder>().SendAsync(context, upstreamPath + context.Request.QueryString, body, null, ct);
+            answer = await services.GoTrue.SendAsync(context, upstreamPath + context.Request.QueryString, body, null, ct);
         }
         catch (HttpRequestException)
         {
-            await AuthErrors.WriteAsync(context, 502, "upstream_unavailable", "Supabase Auth is unreachable.");
+            await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.UpstreamUnavailable);
             return;
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
-            await AuthErrors.WriteAsync(context, 504, "upstream_timeout", "Supabase Auth did not answer in time.");
+            await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.UpstreamTimeout);
             return;
         }
 
@@ -77,54 +81,47 @@ public static class AuthEndpoints
             JsonObject placeholder;
             try
             {
-                placeholder = await services.GetRequiredService<SignInCompleter>().CompleteAsync(context, session!, ct);
+                placeholder = await services.Completer.CompleteAsync(context, session!, ct);
             }
             catch (SessionApiUnavailableException)
             {
-                await AuthErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+                await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.SessionStoreUnavailable);
                 return;
             }
             AuthFlowCookie.Cancel(context); // signed in at once (autoconfirm): no confirmation link will come back
-            context.Response.Headers.CacheControl = "no-store";
             await context.Response.WriteAsJsonAsync(placeholder, ct);
             return;
         }
         // Not JSON (an HTML error page, a truncated body) or tokens we could not take over: never relayed as is.
         if (!LooksLikeJson(answer.Body) || Forwarding.SessionLeakGuard.HoldsSession(answer.Body))
         {
-            await AuthErrors.WriteAsync(context, 502, "upstream_invalid_response", "Supabase Auth sent a response the gateway cannot use.");
+            await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.UpstreamInvalidResponse);
             return;
         }
         // Errors and session-less answers (signup awaiting confirmation) pass through in GoTrue's own format.
         await WriteUpstreamAsync(context, answer);
     }
 
-    private static async Task RefreshFromCookieAsync(HttpContext context)
+    /// <summary>
+    /// The refresh grant answered from the cookie. GoTrue's contract for a refresh that cannot be served is 400
+    /// refresh_token_not_found (supabase-js then signs out), so an ended or missing session answers that; only an
+    /// unreachable session store is the gate's 503.
+    /// </summary>
+    private static async Task RefreshFromCookieAsync(HttpContext context, SessionServices services)
     {
-        var sessions = context.RequestServices.GetRequiredService<ISessionCache>();
-        var lookup = await sessions.WithDetailsAsync(await sessions.LookupAsync(context, context.RequestAborted), context.RequestAborted);
-        switch (lookup.State)
+        var lookup = await services.Gate.LookupAsync(context, withDetails: true);
+        var refusal = services.Gate.Refuse(context, lookup, anonymousAllowed: false);
+        if (refusal is null)
         {
-            case SessionState.Live:
-                var body = context.RequestServices.GetRequiredService<PlaceholderTokens>()
-                    .SessionBody(lookup.Session!, context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
-                context.Response.Headers.CacheControl = "no-store";
-                await context.Response.WriteAsJsonAsync(body, context.RequestAborted);
-                return;
-            case SessionState.Unavailable:
-                await AuthErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
-                return;
-            case SessionState.Ended:
-                context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
-                break;
+            await context.Response.WriteAsJsonAsync(services.Placeholders.SessionBody(lookup.Session!, services.Time.GetUtcNow()), context.RequestAborted);
+            return;
         }
-        await AuthErrors.WriteAsync(context, 400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+        await GatewayErrors.WriteAsGoTrueAsync(context, refusal == GatewayErrors.SessionStoreUnavailable ? refusal : GatewayErrors.RefreshTokenNotFound);
     }
 
-    private static async Task LogoutAsync(HttpContext context)
+    private static async Task LogoutAsync(HttpContext context, [AsParameters] SessionServices services)
     {
-        var scope = context.Request.Query["scope"].ToString();
-        var gatewayScope = scope switch
+        var gatewayScope = context.Request.Query["scope"].ToString() switch
         {
             "" or "global" => "all",
             "local" => "current",
@@ -133,31 +130,28 @@ public static class AuthEndpoints
         };
         if (gatewayScope is null)
         {
-            await AuthErrors.WriteAsync(context, 400, "validation_failed", "Unsupported logout scope");
+            await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.ValidationFailed.Saying("Unsupported logout scope"));
             return;
         }
-        var services = context.RequestServices;
-        var cookies = services.GetRequiredService<SessionCookiePolicy>();
-        var cookie = cookies.Read(context.Request);
-        if (cookie is not null && SessionCookiePolicy.LooksValid(cookie))
+        if (SessionFeature.Of(context).PlausibleCookie is { } cookie)
         {
             try
             {
-                Edge.EdgeEndpoints.EvictHere(context, await services.GetRequiredService<SessionApiClient>().RevokeAsync(new RevokeSessionsRequest(cookie, gatewayScope), context.RequestAborted));
+                services.Cache.EvictRevoked(await services.SessionApi.RevokeAsync(new RevokeSessionsRequest(cookie, gatewayScope), context.RequestAborted));
             }
             catch (SessionApiUnavailableException)
             {
-                await AuthErrors.WriteAsync(context, 503, "session_store_unavailable", "The session service is unavailable; you are not signed out yet.");
+                await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.SessionStoreUnavailable.Saying("The session service is unavailable; you are not signed out yet."));
                 return;
             }
             if (gatewayScope != "others")
             {
-                services.GetRequiredService<SessionCache>().Forget(cookie);
+                services.Cache.Forget(cookie);
             }
         }
         if (gatewayScope != "others")
         {
-            cookies.Clear(context);
+            services.Cookies.Clear(context);
         }
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
@@ -169,7 +163,6 @@ public static class AuthEndpoints
         {
             context.Response.Headers[name] = value;
         }
-        context.Response.Headers.CacheControl = "no-store";
         if (answer.ContentType is not null)
         {
             context.Response.ContentType = answer.ContentType;

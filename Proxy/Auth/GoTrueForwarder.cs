@@ -9,14 +9,14 @@ namespace Proxy.Auth;
 public sealed record GoTrueResponse(int Status, byte[] Body, string? ContentType, IReadOnlyDictionary<string, string> Headers);
 
 /// <summary>Calls GoTrue (through the Supabase API gateway) with the project key and the client's IP.</summary>
-public sealed class GoTrueForwarder(HttpClient http, IOptions<SupabaseUpstreamOptions> supabase)
+public sealed class GoTrueForwarder(HttpClient http, IOptions<SupabaseOptions> supabase)
 {
     /// <summary>Gateway:UpstreamTimeoutSeconds, the same limit YARP applies on the other /supabase routes; callers
     /// map the resulting cancellation to 504 and connection failures to 502 (GoTrue's error format).</summary>
-    public static void Configure(HttpClient client, IConfiguration configuration) =>
-        client.Timeout = Forwarding.UpstreamErrorResponses.Timeout(configuration);
+    public static void Configure(IServiceProvider services, HttpClient client) =>
+        client.Timeout = services.GetRequiredService<IOptions<GatewayOptions>>().Value.UpstreamTimeout;
 
-    private static readonly string[] PassThroughResponseHeaders = [GatewayErrors.ApiVersionHeader, "x-sb-error-code", "Retry-After"];
+    private static readonly string[] PassThroughResponseHeaders = [GatewayErrors.ApiVersionHeader, GatewayErrors.ErrorCodeHeader, "Retry-After"];
 
     public Task<GoTrueResponse> SendAsync(HttpContext context, string pathAndQuery, byte[]? body, string? bearer, CancellationToken ct) =>
         SendAsync(context, new HttpMethod(context.Request.Method), pathAndQuery, body, MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)

@@ -15,10 +15,10 @@ public sealed class RedirectAllowList
     private readonly HashSet<string> _origins;
     private readonly RedirectPattern[] _patterns;
 
-    public RedirectAllowList(IOptions<GatewayOptions> gateway, IOptions<RedirectAllowListOptions> options)
+    public RedirectAllowList(IOptions<GatewayOptions> gateway)
     {
         _origins = new HashSet<string>(gateway.Value.PublicOrigins.Select(OriginPolicy.Normalize).OfType<string>(), StringComparer.Ordinal);
-        _patterns = options.Value.AllowedRedirectUrls.Select(p => RedirectPattern.Parse(p, out _)).OfType<RedirectPattern>().ToArray();
+        _patterns = gateway.Value.AllowedRedirectUrls.Select(p => RedirectPattern.Parse(p, out _)).OfType<RedirectPattern>().ToArray();
     }
 
     /// <summary>Null when allowed (an empty value is GoTrue's "not given"), else why not, fit for the error message.</summary>
@@ -37,22 +37,5 @@ public sealed class RedirectAllowList
             return null;
         }
         return "redirect_to is not on the gateway's list of allowed redirect URLs";
-    }
-}
-
-/// <summary>Startup check naming the entry at fault.</summary>
-public sealed class RedirectAllowListValidator : IValidateOptions<RedirectAllowListOptions>
-{
-    public ValidateOptionsResult Validate(string? name, RedirectAllowListOptions options)
-    {
-        for (var i = 0; i < options.AllowedRedirectUrls.Length; i++)
-        {
-            if (RedirectPattern.Parse(options.AllowedRedirectUrls[i] ?? "", out var problem) is null)
-            {
-                return ValidateOptionsResult.Fail(
-                    $"Setting 'Gateway:AllowedRedirectUrls:{i}' has '{options.AllowedRedirectUrls[i]}', which is not a redirect URL pattern such as https://app.example.com/** ({problem}).");
-            }
-        }
-        return ValidateOptionsResult.Success;
     }
 }

@@ -2,12 +2,15 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Proxy.Errors;
 using Proxy.Options;
+using Proxy.Routing;
 
 namespace Proxy.Auth;
 
 /// <summary>
-/// Refuses (400 validation_failed, in GoTrue's format) any request to /supabase/auth/v1/* naming a redirect target
+/// Refuses (400 validation_failed, in GoTrue's format) any request to a route with the <see cref="RoutePolicies.AuthApi"/>
+/// policy (GoTrue's API) naming a redirect target
 /// that is not allowed, before it reaches GoTrue or the sign-in interception. It looks everywhere GoTrue reads one:
 /// the <c>redirect_to</c> header, query and form values, and top-level JSON body fields (Go matches JSON names
 /// case-insensitively, so we do too).
@@ -15,12 +18,11 @@ namespace Proxy.Auth;
 public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAllowList allowList, IOptions<GatewayOptions> options,
     ILogger<RedirectAllowListMiddleware> logger)
 {
-    private static readonly PathString AuthPrefix = "/supabase/auth/v1";
     private static readonly string[] BodyFields = ["redirect_to", "email_redirect_to"];
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!context.Request.Path.StartsWithSegments(AuthPrefix, StringComparison.OrdinalIgnoreCase))
+        if (!context.HasRoutePolicy<RoutePolicies.AuthApi>())
         {
             await next(context);
             return;
@@ -39,7 +41,7 @@ public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAl
             var fromBody = await FromBodyAsync(context);
             if (fromBody is null)
             {
-                await AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {options.Value.Limits.MaxAuthBodyBytes} bytes.");
+                await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.BodyLargerThan(options.Value.Limits.MaxAuthBodyBytes));
                 return;
             }
             candidates.AddRange(fromBody);
@@ -49,7 +51,7 @@ public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAl
             if (allowList.Problem(candidate) is { } problem)
             {
                 logger.LogWarning("Refused {Method} {Path}: {Problem}", context.Request.Method, context.Request.Path, problem);
-                await AuthErrors.WriteAsync(context, 400, "validation_failed", problem);
+                await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.ValidationFailed.Saying(problem));
                 return;
             }
         }
@@ -106,23 +108,4 @@ public sealed class RedirectAllowListMiddleware(RequestDelegate next, RedirectAl
         }
         return found;
     }
-}
-
-public static class RedirectAllowListExtensions
-{
-    /// <summary>Gateway:AllowedRedirectUrls (validated at startup) and the check in front of every /supabase/auth/v1 route.</summary>
-    public static IServiceCollection AddRedirectAllowList(this IServiceCollection services)
-    {
-        services.AddOptions<RedirectAllowListOptions>().BindConfiguration(RedirectAllowListOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RedirectAllowListOptions>, RedirectAllowListValidator>();
-        services.AddSingleton<RedirectAllowList>();
-        return services;
-    }
-
-    /// <summary>
-    /// The check in front of every /supabase/auth/v1 route. It runs after the gateway's hardening (error handler,
-    /// security headers), so its 400s carry the same headers and error handling as every other answer, and before
-    /// routing reaches the auth interception endpoints or YARP.
-    /// </summary>
-    public static IApplicationBuilder UseRedirectAllowList(this IApplicationBuilder app) => app.UseMiddleware<RedirectAllowListMiddleware>();
 }

@@ -66,7 +66,4 @@ public static class ServerPkceExtensions
         services.AddSingleton<ServerPkce>();
         return services;
     }
-
-    /// <summary>After the redirect allow-list, CSRF and rate limits: only requests that will be forwarded start a flow.</summary>
-    public static IApplicationBuilder UseServerPkce(this IApplicationBuilder app) => app.UseMiddleware<ServerPkceMiddleware>();
 }

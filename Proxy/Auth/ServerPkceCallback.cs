@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Proxy.Errors;
 using Proxy.Sessions;
 
 namespace Proxy.Auth;
@@ -15,11 +16,8 @@ namespace Proxy.Auth;
 /// </summary>
 public static class ServerPkceCallback
 {
-    public static IEndpointRouteBuilder MapServerPkceCallback(this IEndpointRouteBuilder endpoints)
-    {
+    public static RouteHandlerBuilder MapServerPkceCallback(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(AuthFlowCookie.CallbackPath, HandleAsync);
-        return endpoints;
-    }
 
     private static async Task HandleAsync(HttpContext context, AuthFlowCookie flowCookie, ServerPkce pkce, GoTrueForwarder goTrue,
         SignInCompleter completer, CancellationToken ct)
@@ -78,7 +76,7 @@ public static class ServerPkceCallback
         }
         catch (SessionApiUnavailableException)
         {
-            return ErrorTarget(state.Next, "server_error", "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            return ErrorTarget(state.Next, "server_error", GatewayErrors.SessionStoreUnavailable.Code, GatewayErrors.SessionStoreUnavailable.Message);
         }
         var fragment = new List<KeyValuePair<string, string>>
         {

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
+using Proxy.Errors;
 using Proxy.Options;
+using Proxy.Routing;
 
 namespace Proxy.Auth;
 
@@ -10,43 +12,25 @@ namespace Proxy.Auth;
 /// <see cref="ServerPkce"/>): OAuth (<c>GET /authorize</c>, identity linking) gets the challenge in its query, and
 /// every route that mails a link (OTP/magic link, recovery, resend, sign-up confirmation, email change, SSO) gets it
 /// in its JSON body; either way <c>redirect_to</c> becomes the gateway callback. A request that brings its own
-/// challenge is the client's PKCE flow and passes untouched. Runs after the redirect allow-list accepted the target.
+/// challenge is the client's PKCE flow and passes untouched. Which routes start a flow, and which link they mail, is
+/// their <see cref="RoutePolicies.ServerPkceStart"/> policy in the route table. Runs after the redirect allow-list
+/// accepted the target.
 /// </summary>
 public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, IOptions<GatewayOptions> options)
 {
-    private static readonly PathString AuthPrefix = "/supabase/auth/v1";
-
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!request.Path.StartsWithSegments(AuthPrefix, StringComparison.OrdinalIgnoreCase, out var route))
-        {
-            await next(context);
-            return;
-        }
-        var path = route.Value?.TrimEnd('/').ToLowerInvariant() ?? "";
-        var started = HttpMethods.IsGet(request.Method) && path is "/authorize" or "/user/identities/authorize"
-            ? await StartOAuthAsync(context)
-            : EmailLinkType(request.Method, path) is { } kind && IsJson(request)
-                ? await StartEmailLinkAsync(context, kind)
-                : true;
+        var started = context.RoutePolicy<RoutePolicies.ServerPkceStart>() is { } start && HttpMethods.Equals(request.Method, start.Method)
+            ? start.LinkType is not { } kind
+                ? await StartOAuthAsync(context)
+                : !IsJson(request) || await StartEmailLinkAsync(context, kind)
+            : true;
         if (started)
         {
             await next(context);
         }
     }
-
-    /// <summary>The link type an email-sending route would mail (null: the route mails no link); "*" means "read it from the body".</summary>
-    private static string? EmailLinkType(string method, string path) => (method.ToUpperInvariant(), path) switch
-    {
-        ("POST", "/otp" or "/magiclink") => "magiclink",
-        ("POST", "/recover") => "recovery",
-        ("POST", "/signup") => "signup",
-        ("POST", "/resend") => "*",
-        ("POST", "/sso") => "sso",
-        ("PUT", "/user") => "email_change",
-        _ => null,
-    };
 
     private async Task<bool> StartOAuthAsync(HttpContext context)
     {
@@ -92,7 +76,7 @@ public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, 
         if (ParseObject(bytes) is not { } body)
         {
             // A repeated name: GoTrue would take the last one, we cannot tell which flow was meant.
-            await AuthErrors.WriteAsync(context, 400, "bad_json", "Could not parse request body as JSON (a name appears twice).");
+            await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.BadJson.Saying("Could not parse request body as JSON (a name appears twice)."));
             return false;
         }
         // auth-js sends "code_challenge": null on the implicit flow; only a value is the client's own PKCE flow.
@@ -189,7 +173,7 @@ public sealed class ServerPkceMiddleware(RequestDelegate next, ServerPkce pkce, 
 
     private static async Task<bool> RefuseHostAsync(HttpContext context)
     {
-        await AuthErrors.WriteAsync(context, 400, "validation_failed", "Sign-in flows must start on one of the gateway's public origins.");
+        await GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.ValidationFailed.Saying("Sign-in flows must start on one of the gateway's public origins."));
         return false;
     }
 

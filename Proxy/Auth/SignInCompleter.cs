@@ -43,14 +43,14 @@ public sealed class SignInCompleter(SessionApiClient sessionApi, SessionCache ca
     /// <summary>Creates the server session and sets the cookie; returns the placeholder body for the browser.</summary>
     public async Task<JsonObject> CompleteAsync(HttpContext context, GoTrueSession goTrue, CancellationToken ct)
     {
-        var previous = cookies.Read(context.Request);
+        var previous = SessionFeature.Of(context).PlausibleCookie;
         var client = new ClientInfo(context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString());
         var created = await sessionApi.CreateAsync(new CreateSessionRequest(goTrue, client), ct)
             ?? throw new SessionApiUnavailableException("The session service refused the new session.");
         var resolved = new ResolvedSession(created.Session, created.Token);
         cache.Store(created.Cookie, resolved);
         cookies.Write(context, created.Cookie, created.Session.ExpiresAt);
-        if (previous is not null && previous != created.Cookie && SessionCookiePolicy.LooksValid(previous))
+        if (previous is not null && previous != created.Cookie)
         {
             // No fixation and no orphans: the session this browser held before is ended, not just replaced.
             cache.Forget(previous);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Proxy.Options;
+using Proxy.Sessions;
 
 namespace Proxy.Cookies;
 
@@ -9,11 +10,10 @@ namespace Proxy.Cookies;
 /// usually ends at an ingress such as Azure Container Apps, so the Proxy itself sees http). On plain http,
 /// Secure is still set for loopback hosts (Chromium stores and sends Secure cookies for http://127.0.0.1 and
 /// http://localhost, verified with Chromium 156) and left off otherwise, where browsers would drop the cookie.
-/// The value is opaque here (the SessionApi parses it); we only reject values that cannot be ours.
+/// The value is opaque here (the SessionApi parses it); its format rule is Gateway.Contracts.SessionCookieFormat.
 /// </summary>
 public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
 {
-    public const int MaxValueLength = 128;
     private const string HostPrefix = "__Host-";
     private readonly string _plainName = options.Value.CookieName;
     private readonly bool _httpsSite = options.Value.PublicOrigins.Length > 0
@@ -22,20 +22,20 @@ public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
     /// <summary>The cookie name for this request: "__Host-" prefixed on an HTTPS site.</summary>
     public string NameFor(HttpRequest request) => UsesHostPrefix(request) ? HostPrefix + _plainName : _plainName;
 
-    public bool HasCookie(HttpRequest request) =>
-        ValuesNamed(request, _plainName).Any() || ValuesNamed(request, HostPrefix + _plainName).Any();
-
-    /// <summary>How many cookies carry this request's cookie name (more than one is refused: which one would count is ambiguous).</summary>
-    public int CountFor(HttpRequest request) => ValuesNamed(request, NameFor(request)).Count();
-
     /// <summary>
-    /// Raw values of the cookies named exactly <paramref name="name"/> (ordinal; ASP.NET's own parser ignores case and
-    /// percent-decodes, so "SB-SESSION" or "sb-session=a%2Eb" would otherwise count as ours).
+    /// The request's session cookie in one walk over the Cookie header(s): the value under this request's name (on an
+    /// HTTPS site only the prefixed cookie counts: a plain one could have been planted by a sibling subdomain or over
+    /// http), how many cookies carry that name, and whether either spelling came along. Names are compared exactly
+    /// (ordinal; ASP.NET's own parser ignores case and percent-decodes, so "SB-SESSION" or "sb-session=a%2Eb" would
+    /// otherwise count as ours). Malformed values are kept (they are reported as ended, not as anonymous).
     /// </summary>
-    public static IEnumerable<string> ValuesNamed(HttpRequest request, string name)
+    public SessionFeature Parse(HttpRequest request)
     {
-        // Runs on every request (limits, CSRF, session lookup): walks the header by index and builds a string only
-        // for a value that matches.
+        var name = NameFor(request);
+        var other = UsesHostPrefix(request) ? _plainName : HostPrefix + _plainName;
+        string? first = null;
+        var count = 0;
+        var carries = false;
         foreach (var header in request.Headers.Cookie)
         {
             if (string.IsNullOrEmpty(header))
@@ -51,23 +51,48 @@ public sealed class SessionCookiePolicy(IOptions<GatewayOptions> options)
                 }
                 var pair = header.AsSpan(start, end - start);
                 var equals = pair.IndexOf('=');
-                if (equals > 0 && pair[..equals].Trim().SequenceEqual(name))
+                if (equals > 0)
                 {
-                    yield return header.Substring(start + equals + 1, end - start - equals - 1).Trim();
+                    var pairName = pair[..equals].Trim();
+                    if (pairName.SequenceEqual(name))
+                    {
+                        carries = true;
+                        count++;
+                        first ??= header.Substring(start + equals + 1, end - start - equals - 1).Trim();
+                    }
+                    else if (pairName.SequenceEqual(other))
+                    {
+                        carries = true;
+                    }
                 }
                 start = end + 1;
             }
         }
+        return new SessionFeature(first, count, carries);
     }
 
     /// <summary>
-    /// The raw value (null when absent). On an HTTPS site only the prefixed cookie counts: a plain one could have
-    /// been planted by a sibling subdomain or over http. Malformed values are returned too (reported as ended).
+    /// Raw values of the cookies named exactly <paramref name="name"/> (ordinal, not percent-decoded), for the
+    /// gateway's other cookies (the auth flow cookies); the session cookie is read once by <see cref="Parse"/>.
     /// </summary>
-    public string? Read(HttpRequest request) => ValuesNamed(request, NameFor(request)).FirstOrDefault();
-
-    public static bool LooksValid(string value) =>
-        value.Length is > 0 and <= MaxValueLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+    public static IEnumerable<string> ValuesNamed(HttpRequest request, string name)
+    {
+        foreach (var header in request.Headers.Cookie)
+        {
+            if (string.IsNullOrEmpty(header))
+            {
+                continue;
+            }
+            foreach (var pair in header.Split(';'))
+            {
+                var equals = pair.IndexOf('=');
+                if (equals > 0 && pair.AsSpan(0, equals).Trim().SequenceEqual(name))
+                {
+                    yield return pair[(equals + 1)..].Trim();
+                }
+            }
+        }
+    }
 
     public void Write(HttpContext context, string value, DateTimeOffset expires)
     {

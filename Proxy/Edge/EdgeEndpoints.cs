@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Gateway.Contracts;
 using Proxy.Cookies;
 using Proxy.Errors;
+using Proxy.Routing;
+using Proxy.Security;
 using Proxy.Sessions;
 
 namespace Proxy.Edge;
@@ -9,95 +11,66 @@ namespace Proxy.Edge;
 /// <summary>/edge/v1: the session endpoints the gateway adds (no secrets in any answer).</summary>
 public static class EdgeEndpoints
 {
-    public static IEndpointRouteBuilder MapEdgeEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <summary>The services the session endpoints need (bound by ASP.NET Core, not looked up).</summary>
+    internal sealed record SessionEndpointServices(SessionApiClient SessionApi, SessionCache Cache, SessionCookiePolicy Cookies);
+
+    /// <summary>Maps the session endpoints onto the /edge/v1 group of the route table.</summary>
+    public static IEndpointRouteBuilder MapEdgeEndpoints(this IEndpointRouteBuilder edge)
     {
-        var edge = endpoints.MapGroup("/edge/v1");
-        edge.MapGet("/session", (HttpContext context, CancellationToken _) => WithSessionAsync(context, (lookup, _) =>
-            Task.FromResult(Json(Describe(lookup.Session!.Session, current: true)))));
-
-        edge.MapGet("/sessions", (HttpContext context, SessionApiClient sessionApi) => WithSessionAsync(context, async (lookup, ct) =>
-        {
-            var current = lookup.Session!.Session;
-            var list = await sessionApi.ListAsync(current.UserId, ct);
-            return Json(new JsonObject { ["sessions"] = new JsonArray([.. list.Sessions.Select(s => Describe(s, s.Id == current.Id))]) });
-        }));
-
-        edge.MapDelete("/sessions/{id}", (HttpContext context, string id, SessionApiClient sessionApi) => WithSessionAsync(context, async (lookup, ct) =>
-        {
-            if (!Guid.TryParse(id, out var sessionId))
-            {
-                return GatewayErrors.Result(400, "validation_failed", "The session id must be a UUID.");
-            }
-            var revoked = await sessionApi.RevokeAsync(new RevokeSessionsRequest(lookup.Cookie!, "one", sessionId.ToString()), ct);
-            if (revoked is null || revoked.Revoked.Count == 0)
-            {
-                return GatewayErrors.Result(404, "session_not_found", "No session of yours has that id.");
-            }
-            EvictHere(context, revoked);
-            if (sessionId.ToString() == lookup.Session!.Session.Id)
-            {
-                context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
-            }
-            return Results.NoContent();
-        }));
-
-        edge.MapDelete("/sessions", (HttpContext context, string? scope, SessionApiClient sessionApi) => WithSessionAsync(context, async (lookup, ct) =>
-        {
-            scope ??= "others"; // "sign out everywhere else" unless asked otherwise
-            if (scope is not ("others" or "all"))
-            {
-                return GatewayErrors.Result(400, "validation_failed", "scope must be 'others' or 'all'.");
-            }
-            var revoked = await sessionApi.RevokeAsync(new RevokeSessionsRequest(lookup.Cookie!, scope), ct);
-            EvictHere(context, revoked);
-            if (scope == "all")
-            {
-                context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
-            }
-            return Json(new JsonObject { ["revoked"] = new JsonArray([.. (revoked?.Revoked ?? []).Select(r => (JsonNode)r)]) });
-        }));
+        var sessions = edge.MapGroup("").AddEndpointFilter<RequireLiveSession>().RequireRateLimiting(RateLimitPolicies.Session);
+        sessions.MapGet("/session", GetSession);
+        sessions.MapGet("/sessions", ListSessionsAsync);
+        sessions.MapDelete("/sessions/{id}", RevokeOneAsync);
+        sessions.MapDelete("/sessions", RevokeManyAsync);
 
         // Anything else under /edge/v1 is ours too: never fall through to SampleWeb.
-        edge.Map("/{**rest}", () => GatewayErrors.Result(404, "not_found", "No such gateway endpoint."));
-        return endpoints;
+        edge.Map("/{**rest}", () => GatewayErrors.Result(GatewayErrors.NotFound));
+        return edge;
     }
 
-    /// <summary>
-    /// The revocation event reaches every instance within milliseconds, but this one answered the caller first:
-    /// evicting here makes the very next request with a revoked cookie fail, with no window at all.
-    /// </summary>
-    internal static void EvictHere(HttpContext context, RevokeSessionsResponse? revoked)
+    private static IResult GetSession(CurrentSession current) => Json(Describe(current.Session, current: true));
+
+    private static async Task<IResult> ListSessionsAsync(CurrentSession current, SessionApiClient sessionApi, CancellationToken ct)
     {
-        if (revoked is { Revoked.Count: > 0 })
-        {
-            context.RequestServices.GetRequiredService<SessionCache>().Evict(revoked.Revoked, revoked: true);
-        }
+        var list = await sessionApi.ListAsync(current.Session.UserId, ct);
+        return Json(new JsonObject { ["sessions"] = new JsonArray([.. list.Sessions.Select(s => Describe(s, s.Id == current.Session.Id))]) });
     }
 
-    /// <summary>Runs the handler for a live session; 401/503 JSON otherwise (fail closed).</summary>
-    internal static async Task<IResult> WithSessionAsync(HttpContext context, Func<SessionLookup, CancellationToken, Task<IResult>> handler)
+    private static async Task<IResult> RevokeOneAsync(HttpContext context, string id, CurrentSession current, [AsParameters] SessionEndpointServices services,
+        CancellationToken ct)
     {
-        context.Response.Headers.CacheControl = "no-store";
-        var sessions = context.RequestServices.GetRequiredService<ISessionCache>();
-        var lookup = await sessions.WithDetailsAsync(await sessions.LookupAsync(context, context.RequestAborted), context.RequestAborted);
-        switch (lookup.State)
+        if (!Guid.TryParse(id, out var sessionId))
         {
-            case SessionState.Anonymous:
-                return GatewayErrors.Result(401, "session_missing", "You are not signed in.");
-            case SessionState.Ended:
-                context.RequestServices.GetRequiredService<SessionCookiePolicy>().Clear(context);
-                return GatewayErrors.Result(401, "session_expired", "Your session has ended or was revoked; sign in again.");
-            case SessionState.Unavailable:
-                return GatewayErrors.Result(503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            return GatewayErrors.Result(GatewayErrors.ValidationFailed.Saying("The session id must be a UUID."));
         }
-        try
+        var revoked = await services.SessionApi.RevokeAsync(new RevokeSessionsRequest(current.Cookie, "one", sessionId.ToString()), ct);
+        if (revoked is null || revoked.Revoked.Count == 0)
         {
-            return await handler(lookup, context.RequestAborted);
+            return GatewayErrors.Result(GatewayErrors.SessionNotFound);
         }
-        catch (SessionApiUnavailableException)
+        services.Cache.EvictRevoked(revoked);
+        if (sessionId.ToString() == current.Session.Id)
         {
-            return GatewayErrors.Result(503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            services.Cookies.Clear(context);
         }
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> RevokeManyAsync(HttpContext context, string? scope, CurrentSession current, [AsParameters] SessionEndpointServices services,
+        CancellationToken ct)
+    {
+        scope ??= "others"; // "sign out everywhere else" unless asked otherwise
+        if (scope is not ("others" or "all"))
+        {
+            return GatewayErrors.Result(GatewayErrors.ValidationFailed.Saying("scope must be 'others' or 'all'."));
+        }
+        var revoked = await services.SessionApi.RevokeAsync(new RevokeSessionsRequest(current.Cookie, scope), ct);
+        services.Cache.EvictRevoked(revoked);
+        if (scope == "all")
+        {
+            services.Cookies.Clear(context);
+        }
+        return Json(new JsonObject { ["revoked"] = new JsonArray([.. (revoked?.Revoked ?? []).Select(r => (JsonNode)r)]) });
     }
 
     private static JsonObject Describe(SessionView session, bool current) => new()

@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Gateway.Contracts;
 using Proxy.Auth;
 using Proxy.Cookies;
+using Proxy.Errors;
+using Proxy.Routing;
 using Proxy.Security;
 using Proxy.Sessions;
 
@@ -15,113 +17,123 @@ namespace Proxy.Edge;
 /// </summary>
 public static class FormEndpoints
 {
-    public static IEndpointRouteBuilder MapFormEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <summary>The services a sign-in form needs (bound by ASP.NET Core, not looked up).</summary>
+    internal sealed record SignInServices(GoTrueForwarder GoTrue, SignInCompleter Completer);
+
+    /// <summary>The services sign-out and revoke need.</summary>
+    internal sealed record SessionServices(SessionApiClient SessionApi, SessionCache Cache, SessionCookiePolicy Cookies);
+
+    /// <summary>Maps the forms onto the /edge/v1 group of the route table.</summary>
+    public static IEndpointRouteBuilder MapFormEndpoints(this IEndpointRouteBuilder edge)
     {
-        var forms = endpoints.MapGroup("/edge/v1/forms").DisableAntiforgery();
-        forms.MapPost("/sign-in", async (HttpContext context) =>
-        {
-            if (await ReadFormAsync(context) is not { } form)
-            {
-                return Back("/sign-in", "validation_failed", "/");
-            }
-            var returnUrl = OriginPolicy.SafeLocalPath(form["return_url"]);
-            var body = new JsonObject { ["email"] = form["email"].ToString(), ["password"] = form["password"].ToString() };
-            return await SignInAsync(context, "/auth/v1/token?grant_type=password", body, new FormReturn("/sign-in", returnUrl, form["email"]));
-        });
-        forms.MapPost("/sign-up", async (HttpContext context) =>
-        {
-            if (await ReadFormAsync(context) is not { } form)
-            {
-                return Back("/sign-up", "validation_failed", "/");
-            }
-            var returnUrl = OriginPolicy.SafeLocalPath(form["return_url"]);
-            var body = new JsonObject
-            {
-                ["email"] = form["email"].ToString(),
-                ["password"] = form["password"].ToString(),
-                ["data"] = new JsonObject { ["display_name"] = form["display_name"].ToString() },
-            };
-            return await SignInAsync(context, "/auth/v1/signup", body, new FormReturn("/sign-up", returnUrl, form["email"]));
-        });
-        forms.MapPost("/sign-out", async (HttpContext context, SessionApiClient sessionApi, SessionCookiePolicy cookies, SessionCache cache) =>
-        {
-            var form = await ReadFormAsync(context);
-            var scope = form?["scope"].ToString() switch { "others" => "others", "global" => "all", _ => "current" };
-            var cookie = cookies.Read(context.Request);
-            if (cookie is not null && SessionCookiePolicy.LooksValid(cookie))
-            {
-                try
-                {
-                    EdgeEndpoints.EvictHere(context, await sessionApi.RevokeAsync(new RevokeSessionsRequest(cookie, scope), context.RequestAborted));
-                }
-                catch (SessionApiUnavailableException)
-                {
-                    return SeeOther("/account?error=session_store_unavailable");
-                }
-                if (scope != "others")
-                {
-                    cache.Forget(cookie);
-                }
-            }
-            if (scope == "others")
-            {
-                return SeeOther("/account?notice=signed-out-others");
-            }
-            cookies.Clear(context);
-            return SeeOther("/?notice=signed-out");
-        });
-        forms.MapPost("/sessions/{id}/revoke", (HttpContext context, string id, SessionApiClient sessionApi) =>
-            EdgeEndpoints.WithSessionAsync(context, async (lookup, ct) =>
-            {
-                if (!Guid.TryParse(id, out var sessionId))
-                {
-                    return SeeOther("/account?error=validation_failed");
-                }
-                var revoked = await sessionApi.RevokeAsync(new RevokeSessionsRequest(lookup.Cookie!, "one", sessionId.ToString()), ct);
-                EdgeEndpoints.EvictHere(context, revoked);
-                return SeeOther(revoked is { Revoked.Count: > 0 } ? "/account?notice=revoked" : "/account?error=session_not_found");
-            }));
-        return endpoints;
+        var forms = edge.MapGroup("/forms").DisableAntiforgery();
+        forms.MapPost("/sign-in", SignInAsync).AsSignIn().RequireRateLimiting(RateLimitPolicies.SignIn).WithMetadata(new RoutePolicies.HtmlForm("/sign-in"));
+        forms.MapPost("/sign-up", SignUpAsync).AsSignIn().RequireRateLimiting(RateLimitPolicies.SignIn).WithMetadata(new RoutePolicies.HtmlForm("/sign-up"));
+        forms.MapPost("/sign-out", SignOutAsync);
+        forms.MapPost("/sessions/{id}/revoke", RevokeAsync).AddEndpointFilter<RequireLiveSession>();
+        return edge;
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, string upstream, JsonObject body, FormReturn back)
+    private static async Task<IResult> SignInAsync(HttpContext context, [AsParameters] SignInServices services)
     {
-        var returnUrl = back.ReturnUrl;
-        var services = context.RequestServices;
-        try
+        if (await ReadFormAsync(context) is not { } form)
         {
-            if (await services.GetRequiredService<GatewayRateLimiter>().RetryAfterAsync(context, Options.RateLimitKind.SignIn, context.RequestAborted) is not null)
+            return Back("/sign-in", "validation_failed", "/");
+        }
+        var body = new JsonObject { ["email"] = form["email"].ToString(), ["password"] = form["password"].ToString() };
+        return await SubmitAsync(context, services, "/auth/v1/token?grant_type=password", body, FormReturn.From("/sign-in", form));
+    }
+
+    private static async Task<IResult> SignUpAsync(HttpContext context, [AsParameters] SignInServices services)
+    {
+        if (await ReadFormAsync(context) is not { } form)
+        {
+            return Back("/sign-up", "validation_failed", "/");
+        }
+        var body = new JsonObject
+        {
+            ["email"] = form["email"].ToString(),
+            ["password"] = form["password"].ToString(),
+            ["data"] = new JsonObject { ["display_name"] = form["display_name"].ToString() },
+        };
+        return await SubmitAsync(context, services, "/auth/v1/signup", body, FormReturn.From("/sign-up", form));
+    }
+
+    private static async Task<IResult> SignOutAsync(HttpContext context, [AsParameters] SessionServices services)
+    {
+        var form = await ReadFormAsync(context);
+        var scope = form?["scope"].ToString() switch { "others" => "others", "global" => "all", _ => "current" };
+        if (SessionFeature.Of(context).PlausibleCookie is { } cookie)
+        {
+            try
             {
-                return back.WithError("over_request_rate_limit");
+                services.Cache.EvictRevoked(await services.SessionApi.RevokeAsync(new RevokeSessionsRequest(cookie, scope), context.RequestAborted));
+            }
+            catch (SessionApiUnavailableException)
+            {
+                return SeeOther("/account?error=" + GatewayErrors.SessionStoreUnavailable.Code);
+            }
+            if (scope != "others")
+            {
+                services.Cache.Forget(cookie);
             }
         }
-        catch (SessionApiUnavailableException)
+        if (scope == "others")
         {
-            return back.WithError("session_store_unavailable");
+            return SeeOther("/account?notice=signed-out-others");
         }
+        services.Cookies.Clear(context);
+        return SeeOther("/?notice=signed-out");
+    }
+
+    private static async Task<IResult> RevokeAsync(string id, CurrentSession current, [AsParameters] SessionServices services, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var sessionId))
+        {
+            return SeeOther("/account?error=validation_failed");
+        }
+        var revoked = await services.SessionApi.RevokeAsync(new RevokeSessionsRequest(current.Cookie, "one", sessionId.ToString()), ct);
+        services.Cache.EvictRevoked(revoked);
+        return SeeOther(revoked is { Revoked.Count: > 0 } ? "/account?notice=revoked" : "/account?error=session_not_found");
+    }
+
+    /// <summary>
+    /// A form refused before its handler ran (the rate limiter): back to its page with the error code, the return URL
+    /// and the typed email, like a refusal from GoTrue.
+    /// </summary>
+    public static async Task BackWithErrorAsync(HttpContext context, string error)
+    {
+        var page = context.RoutePolicy<RoutePolicies.HtmlForm>()?.Page ?? "/";
+        var back = await ReadFormAsync(context) is { } form ? FormReturn.From(page, form).WithError(error) : Back(page, "validation_failed", "/");
+        await back.ExecuteAsync(context);
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext context, SignInServices services, string upstream, JsonObject body, FormReturn back)
+    {
+        var returnUrl = back.ReturnUrl;
         GoTrueResponse answer;
         try
         {
-            context.Request.Headers["X-Supabase-Api-Version"] = "2024-01-01"; // ask GoTrue for string error codes
-            answer = await services.GetRequiredService<GoTrueForwarder>().SendAsync(context, upstream, Encoding.UTF8.GetBytes(body.ToJsonString()), null, context.RequestAborted);
+            context.Request.Headers[GatewayErrors.ApiVersionHeader] = GatewayErrors.ApiVersion; // ask GoTrue for string error codes
+            answer = await services.GoTrue.SendAsync(context, upstream, Encoding.UTF8.GetBytes(body.ToJsonString()), null, context.RequestAborted);
         }
         catch (HttpRequestException)
         {
-            return back.WithError("upstream_unavailable");
+            return back.WithError(GatewayErrors.UpstreamUnavailable.Code);
         }
         catch (TaskCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return back.WithError("upstream_unavailable");
+            return back.WithError(GatewayErrors.UpstreamUnavailable.Code);
         }
         if (answer.Status == 200 && SignInCompleter.TryReadSession(answer.Body, out var session))
         {
             try
             {
-                await services.GetRequiredService<SignInCompleter>().CompleteAsync(context, session!, context.RequestAborted);
+                await services.Completer.CompleteAsync(context, session!, context.RequestAborted);
             }
             catch (SessionApiUnavailableException)
             {
-                return back.WithError("session_store_unavailable");
+                return back.WithError(GatewayErrors.SessionStoreUnavailable.Code);
             }
             return SeeOther(returnUrl);
         }
@@ -186,6 +198,8 @@ public static class FormEndpoints
     /// </summary>
     private sealed record FormReturn(string Page, string ReturnUrl, string? Email)
     {
+        public static FormReturn From(string page, IFormCollection form) => new(page, OriginPolicy.SafeLocalPath(form["return_url"]), form["email"]);
+
         // An address longer than RFC 5321 allows, or one with control characters, is not worth keeping.
         public string EmailQuery => Email is { Length: > 0 and <= 254 } email && !email.Any(char.IsControl)
             ? "&email=" + Uri.EscapeDataString(email.Trim())

@@ -31,7 +31,7 @@ public static class SessionLeakGuard
         // Asked for identity; a body in any other coding could hide a session from the checks below.
         if (content.Headers.ContentEncoding.Any(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
         {
-            await RefuseAsync(context, "upstream_invalid_response", "Supabase Auth sent an encoded response the gateway cannot inspect.");
+            await RefuseAsync(context, GatewayErrors.UpstreamInvalidResponse.Saying("Supabase Auth sent an encoded response the gateway cannot inspect."));
             return;
         }
         var mediaType = content.Headers.ContentType?.MediaType;
@@ -48,19 +48,18 @@ public static class SessionLeakGuard
         catch (HttpRequestException)
         {
             // Larger than any session answer: not one. It is still refused, since it can no longer be relayed intact.
-            await RefuseAsync(context, "upstream_response_too_large", "Supabase Auth sent an unexpectedly large response.");
+            await RefuseAsync(context, GatewayErrors.UpstreamResponseTooLarge);
             return;
         }
         context.SuppressResponseBody = true;
         if (body.Length > 0 && !IsJson(body))
         {
-            await RefuseAsync(context, "upstream_invalid_response", "Supabase Auth sent a response the gateway cannot use.");
+            await RefuseAsync(context, GatewayErrors.UpstreamInvalidResponse);
             return;
         }
         if (HoldsSession(body))
         {
-            await RefuseAsync(context, "session_not_intercepted",
-                "This sign-in route is not supported through the gateway; the session was not handed to the browser.");
+            await RefuseAsync(context, GatewayErrors.SessionNotIntercepted);
             return;
         }
         response.ContentLength = body.Length;
@@ -109,7 +108,7 @@ public static class SessionLeakGuard
             + Uri.EscapeDataString("Sign-in links must use the PKCE flow through the gateway.");
     }
 
-    private static async Task RefuseAsync(ResponseTransformContext context, string code, string message)
+    private static async Task RefuseAsync(ResponseTransformContext context, GatewayError error)
     {
         context.SuppressResponseBody = true;
         var response = context.HttpContext.Response;
@@ -117,6 +116,6 @@ public static class SessionLeakGuard
         response.Headers.Remove("Content-Type");
         response.Headers.Remove("x-sb-error-code");
         response.Headers.Remove("Content-Encoding");
-        await GatewayErrors.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, code, message);
+        await GatewayErrors.WriteAsync(context.HttpContext, error);
     }
 }

@@ -1,4 +1,4 @@
-using Proxy.Auth;
+using Proxy.Errors;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Proxy.Forwarding;
@@ -14,12 +14,12 @@ public static class UpstreamErrorResponses
 
     /// <summary>What the browser should see for a forwarding failure; null when the client went away or the
     /// response has already begun (nothing more can be said then).</summary>
-    public static UpstreamFailure? Classify(ForwarderError error) => error switch
+    public static GatewayError? Classify(ForwarderError error) => error switch
     {
-        ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, "upstream_timeout", "did not answer in time"),
+        ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout,
         ForwarderError.Request or ForwarderError.RequestBodyDestination or ForwarderError.ResponseHeaders
             or ForwarderError.NoAvailableDestinations or ForwarderError.UpgradeRequestDestination
-            => new(StatusCodes.Status502BadGateway, "upstream_unavailable", "is unreachable"),
+            => GatewayErrors.UpstreamUnavailable,
         _ => null, // canceled by the client, or the body was already streaming
     };
 
@@ -32,14 +32,9 @@ public static class UpstreamErrorResponses
         {
             return;
         }
-        var upstream = context.GetReverseProxyFeature().Route.Config.RouteId == GatewayForwarding.SupabaseRoute ? "Supabase" : "The web app";
+        var upstream = GatewayForwarding.ToSupabase(context) ? "Supabase" : "The web app";
+        var what = answer == GatewayErrors.UpstreamTimeout ? "did not answer in time" : "is unreachable";
         context.Response.Clear();
-        await AuthErrors.WriteAsync(context, answer.Status, answer.Code, $"{upstream} {answer.What}; try again shortly.");
+        await GatewayErrors.WriteAsGoTrueAsync(context, answer.Saying($"{upstream} {what}; try again shortly."));
     }
-
-    /// <summary>The forwarding timeout (Gateway:UpstreamTimeoutSeconds), YARP's per-request activity timeout.</summary>
-    public static TimeSpan Timeout(IConfiguration configuration) =>
-        TimeSpan.FromSeconds(int.TryParse(configuration["Gateway:UpstreamTimeoutSeconds"], out var seconds) && seconds > 0 ? seconds : DefaultTimeoutSeconds);
 }
-
-public sealed record UpstreamFailure(int Status, string Code, string What);

@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using Proxy.Errors;
+using Proxy.Options;
+using Proxy.Security;
 using Proxy.Sessions;
 
 namespace Proxy.Realtime;
@@ -11,32 +14,34 @@ namespace Proxy.Realtime;
 /// Realtime, connects upstream with the project key, then hands both sockets to a <see cref="RealtimeRelayConnection"/>.
 /// </summary>
 internal sealed class RealtimeRelayEndpoint(
-    RealtimeOriginCheck origins,
+    OriginPolicy origins,
     RealtimeUpstream upstream,
-    IOptions<RealtimeUpstreamOptions> upstreamOptions,
-    IOptions<RealtimeRelayOptions> options,
+    IOptions<SupabaseOptions> upstreamOptions,
+    IOptions<GatewayOptions> gatewayOptions,
+    ISessionCache sessions,
     RealtimeTelemetry telemetry,
     TimeProvider time,
     ILogger<RealtimeRelayEndpoint> logger)
 {
     public const string Path = "/supabase/realtime/v1/websocket";
 
+    private readonly RealtimeRelayOptions _options = gatewayOptions.Value.Realtime;
+
     public async Task HandleAsync(HttpContext context)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "websocket_upgrade_required", "This endpoint only accepts websocket upgrades.");
+            await RefuseAsync(context, GatewayErrors.WebsocketUpgradeRequired);
             return;
         }
 
         // Cross-site websocket hijacking: the cookie rides along with any page's upgrade, so the page must be ours.
         if (!origins.IsAllowed(context.Request.Headers.Origin))
         {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "websocket_origin_not_allowed", "Websocket connections are only accepted from the site's own origin.");
+            await RefuseAsync(context, GatewayErrors.WebsocketOriginNotAllowed);
             return;
         }
 
-        var sessions = context.RequestServices.GetRequiredService<ISessionCache>();
         SessionLookup lookup;
         try
         {
@@ -48,27 +53,25 @@ internal sealed class RealtimeRelayEndpoint(
             lookup = new SessionLookup(SessionState.Unavailable, null, null);
         }
 
+        if (SessionGate.Refusal(lookup.State, anonymousAllowed: true) is { } refusal)
+        {
+            await RefuseAsync(context, refusal);
+            return;
+        }
         RelaySession session;
         var revoked = CancellationToken.None;
-        switch (lookup)
+        if (lookup is { State: SessionState.Live, Live: { } live })
         {
-            case { State: SessionState.Live, Live: { } live }:
-                session = new RelaySession(lookup.Cookie, live.SessionId, new RelayToken(live.AccessToken, live.TokenExpiresAt));
-                revoked = sessions.GetRevocationToken(live.SessionId);
-                break;
-            case { State: SessionState.Anonymous }:
-                session = new RelaySession(null, null, new RelayToken(upstreamOptions.Value.AnonKey, null));
-                break;
-            case { State: SessionState.Unavailable }:
-                await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "session_store_unavailable", "The session store is unavailable; try again shortly.");
-                return;
-            default:
-                await RefuseAsync(context, StatusCodes.Status401Unauthorized, "session_expired", "Your session has ended; sign in again.");
-                return;
+            session = new RelaySession(lookup.Cookie, live.SessionId, new RelayToken(live.AccessToken, live.TokenExpiresAt));
+            revoked = sessions.GetRevocationToken(live.SessionId);
+        }
+        else
+        {
+            session = new RelaySession(null, null, new RelayToken(upstreamOptions.Value.AnonKey, null));
         }
         if (revoked.IsCancellationRequested)
         {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "session_expired", "Your session has ended; sign in again.");
+            await RefuseAsync(context, GatewayErrors.SessionExpired);
             return;
         }
 
@@ -89,7 +92,7 @@ internal sealed class RealtimeRelayEndpoint(
         telemetry.SocketOpened();
         var started = time.GetTimestamp();
         using var connection = new RealtimeRelayConnection(client, upstreamSocket, session, PhoenixFrames.FromVsn(vsn),
-            sessions, options.Value, telemetry, time, logger);
+            sessions, _options, telemetry, time, logger);
         try
         {
             await connection.RunAsync(revoked, context.RequestAborted);
@@ -120,7 +123,7 @@ internal sealed class RealtimeRelayEndpoint(
             static (carrier, name, value) => ((ClientWebSocketOptions)carrier!).SetRequestHeader(name, value));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(options.Value.ConnectTimeout);
+        timeout.CancelAfter(_options.ConnectTimeout);
         try
         {
             await socket.ConnectAsync(uri, invoker, timeout.Token);
@@ -137,20 +140,20 @@ internal sealed class RealtimeRelayEndpoint(
             var status = socket.HttpStatusCode;
             if (status is >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError)
             {
-                await RefuseAsync(context, (int)status, "realtime_refused", $"Realtime refused the connection ({(int)status}).");
+                await RefuseAsync(context, new GatewayError((int)status, "realtime_refused", $"Realtime refused the connection ({(int)status})."));
             }
             else
             {
-                await RefuseAsync(context, StatusCodes.Status502BadGateway, "realtime_unavailable", "Realtime is unavailable; try again shortly.");
+                await RefuseAsync(context, GatewayErrors.RealtimeUnavailable);
             }
             return false;
         }
     }
 
-    private Task RefuseAsync(HttpContext context, int status, string code, string message)
+    private Task RefuseAsync(HttpContext context, GatewayError error)
     {
-        telemetry.UpgradeRefused(code);
-        RealtimeLog.UpgradeRefused(logger, code);
-        return RealtimeErrors.WriteAsync(context, status, code, message);
+        telemetry.UpgradeRefused(error.Code);
+        RealtimeLog.UpgradeRefused(logger, error.Code);
+        return GatewayErrors.WriteAsync(context, error);
     }
 }

@@ -1,10 +1,8 @@
 namespace Proxy.Realtime;
 
-/// <summary>Limits and timings of the Realtime relay (section <c>Gateway:Realtime</c>).</summary>
+/// <summary>Limits and timings of the Realtime relay (section <c>Gateway:Realtime</c>, bound as part of <see cref="Options.GatewayOptions"/>).</summary>
 public sealed class RealtimeRelayOptions
 {
-    public const string SectionName = "Gateway:Realtime";
-
     /// <summary>Largest message accepted from a client (and inspected from Realtime); bigger ones close the socket with 1009.</summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
@@ -16,14 +14,22 @@ public sealed class RealtimeRelayOptions
 
     /// <summary>Share of a minted token's remaining lifetime after which the relay fetches and pushes a fresh one.</summary>
     public double RotateAfterFraction { get; set; } = 0.75;
-}
 
-/// <summary>Where Realtime is: the Supabase API gateway and the project key sent as <c>apikey</c> (section <c>Supabase</c>).</summary>
-public sealed class RealtimeUpstreamOptions
-{
-    public const string SectionName = "Supabase";
-
-    public string Url { get; set; } = "";
-
-    public string AnonKey { get; set; } = "";
+    /// <summary>The first setting at fault, or null.</summary>
+    public string? Problem()
+    {
+        if (MaxMessageBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            return "Setting 'Gateway:Realtime:MaxMessageBytes' must be between 1024 and 67108864.";
+        }
+        if (CloseTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
+        {
+            return "Settings 'Gateway:Realtime:CloseTimeout' and 'Gateway:Realtime:ConnectTimeout' must be positive.";
+        }
+        if (RotateAfterFraction is <= 0.1 or >= 0.95)
+        {
+            return "Setting 'Gateway:Realtime:RotateAfterFraction' must be between 0.1 and 0.95.";
+        }
+        return null;
+    }
 }

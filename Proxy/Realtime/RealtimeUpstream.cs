@@ -1,10 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using Proxy.Options;
 
 namespace Proxy.Realtime;
 
 /// <summary>The Realtime websocket behind the Supabase API gateway: <c>ws(s)://&lt;Supabase:Url&gt;/realtime/v1/websocket</c>.</summary>
-public sealed class RealtimeUpstream(IOptions<RealtimeUpstreamOptions> options) : IDisposable
+public sealed class RealtimeUpstream(IOptions<SupabaseOptions> options) : IDisposable
 {
     /// <summary>
     /// One handler for every upstream socket: without it each <see cref="System.Net.WebSockets.ClientWebSocket"/>

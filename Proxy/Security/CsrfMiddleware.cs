@@ -1,21 +1,17 @@
-using Proxy.Cookies;
+using Proxy.Routing;
+using Proxy.Sessions;
 
 namespace Proxy.Security;
 
 /// <summary>
 /// An unsafe request that carries our cookie must come from a configured origin (Origin header) or, without
 /// Origin, be marked same-origin by the browser (Sec-Fetch-Site). Applies to every route, proxied or not.
-/// Sign-in endpoints are checked even without a cookie (login CSRF: a foreign page must not sign the browser
-/// into the attacker's account); there a request without any browser marker (a script, curl) may pass.
+/// Routes with the <see cref="RoutePolicies.SignIn"/> policy are checked even without a cookie (login CSRF: a foreign
+/// page must not sign the browser into the attacker's account); there a request without any browser marker (a
+/// script, curl) may pass.
 /// </summary>
-public sealed class CsrfMiddleware(RequestDelegate next, OriginPolicy origins, SessionCookiePolicy cookies)
+public sealed class CsrfMiddleware(RequestDelegate next, OriginPolicy origins)
 {
-    private static readonly string[] SignInPaths =
-    [
-        "/supabase/auth/v1/token", "/supabase/auth/v1/signup", "/supabase/auth/v1/verify",
-        "/edge/v1/forms/sign-in", "/edge/v1/forms/sign-up",
-    ];
-
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
@@ -24,14 +20,14 @@ public sealed class CsrfMiddleware(RequestDelegate next, OriginPolicy origins, S
         {
             return next(context);
         }
-        var hasCookie = cookies.HasCookie(request);
-        if (!hasCookie && !IsSignIn(request.Path))
+        var hasCookie = SessionFeature.Of(context).CarriesCookie;
+        if (!hasCookie && !context.HasRoutePolicy<RoutePolicies.SignIn>())
         {
             return next(context);
         }
         return IsSameOrigin(request, origins, requireMarker: hasCookie)
             ? next(context)
-            : CsrfRejection.WriteAsync(context, carriedCookie: hasCookie);
+            : CsrfRejection.WriteAsync(context, origins, carriedCookie: hasCookie);
     }
 
     /// <summary>
@@ -51,19 +47,5 @@ public sealed class CsrfMiddleware(RequestDelegate next, OriginPolicy origins, S
             return !requireMarker;
         }
         return string.Equals(site, "same-origin", StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static bool IsSignIn(PathString path)
-    {
-        var value = path.Value ?? "";
-        var trimmed = value.TrimEnd('/');
-        foreach (var candidate in SignInPaths)
-        {
-            if (string.Equals(trimmed, candidate, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,7 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.Options;
 using Proxy.Errors;
-using Proxy.Options;
 
 namespace Proxy.Security;
 
@@ -13,22 +11,21 @@ namespace Proxy.Security;
 /// </summary>
 public static class CsrfRejection
 {
-    public const string Code = "csrf_origin_mismatch";
+    public static readonly string Code = GatewayErrors.CsrfOriginMismatch.Code;
 
     // No script and nothing external: the page's only content besides text is its own style block.
     private const string PageContentSecurityPolicy =
         "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    public static Task WriteAsync(HttpContext context, bool carriedCookie)
+    public static Task WriteAsync(HttpContext context, OriginPolicy origins, bool carriedCookie)
     {
         if (IsDocumentNavigation(context.Request))
         {
-            return WritePageAsync(context);
+            return WritePageAsync(context, origins);
         }
-        var message = carriedCookie
-            ? "Cross-origin request refused: state-changing requests with the session cookie must come from the app's own origin."
-            : "Cross-origin request refused: sign-in requests must come from the app's own origin.";
-        return GatewayErrors.WriteAsync(context, StatusCodes.Status403Forbidden, Code, message);
+        return GatewayErrors.WriteAsync(context, carriedCookie
+            ? GatewayErrors.CsrfOriginMismatch
+            : GatewayErrors.CsrfOriginMismatch.Saying("Cross-origin request refused: sign-in requests must come from the app's own origin."));
     }
 
     /// <summary>
@@ -48,10 +45,9 @@ public static class CsrfRejection
             && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static Task WritePageAsync(HttpContext context)
+    private static Task WritePageAsync(HttpContext context, OriginPolicy origins)
     {
-        var options = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
-        var site = OriginPolicy.Normalize(options.PublicOrigins.FirstOrDefault()) ?? "/";
+        var site = origins.PrimaryOrigin ?? "/";
         var from = OriginPolicy.Normalize(context.Request.Headers.Origin.ToString());
         var target = site == "/" ? "/" : site + ReturnPath(context.Request, from);
         var what = from is not null
@@ -61,7 +57,7 @@ public static class CsrfRejection
         var response = context.Response;
         response.StatusCode = StatusCodes.Status403Forbidden;
         response.ContentType = "text/html; charset=utf-8";
-        response.Headers["x-sb-error-code"] = Code;
+        response.Headers[GatewayErrors.ErrorCodeHeader] = Code;
         response.Headers.CacheControl = "no-store";
         response.Headers.ContentSecurityPolicy = PageContentSecurityPolicy;
         return response.WriteAsync($$"""

@@ -3,13 +3,22 @@ using Proxy.Options;
 
 namespace Proxy.Security;
 
-/// <summary>The configured public origins: the only ones trusted for CSRF, websocket upgrades and redirects.</summary>
+/// <summary>
+/// The configured public origins: the only ones trusted for CSRF, websocket upgrades (CSWSH) and redirects. The one
+/// origin normalisation of the Proxy (<see cref="Normalize"/>) lives here.
+/// </summary>
 public sealed class OriginPolicy
 {
     private readonly HashSet<string> _allowed;
 
-    public OriginPolicy(IOptions<GatewayOptions> options) =>
+    public OriginPolicy(IOptions<GatewayOptions> options)
+    {
         _allowed = new HashSet<string>(options.Value.PublicOrigins.Select(Normalize).OfType<string>(), StringComparer.Ordinal);
+        PrimaryOrigin = Normalize(options.Value.PublicOrigins.FirstOrDefault());
+    }
+
+    /// <summary>The first configured origin (normalized): where the site "really is" when a page must say so.</summary>
+    public string? PrimaryOrigin { get; }
 
     /// <summary>True when the header names a configured origin (a missing header is not allowed).</summary>
     public bool IsAllowed(string? origin) => Normalize(origin) is { } normalized && _allowed.Contains(normalized);

@@ -1,14 +1,16 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Proxy.Auth;
 using Proxy.Cookies;
+using Proxy.Errors;
 using Proxy.Options;
+using Proxy.Routing;
+using Proxy.Sessions;
 
 namespace Proxy.Security;
 
 /// <summary>
-/// Gateway:Limits checked before any lookup or forwarding: oversized headers or cookies (431), oversized auth bodies
-/// (413), and more than one session cookie of the same name (400; which one the browser meant is unknowable, and
+/// Gateway:Limits checked before any lookup or forwarding: oversized headers or cookies (431), oversized bodies on
+/// routes with the <see cref="RoutePolicies.AuthApi"/> policy (413), and more than one session cookie of the same name (400; which one the browser meant is unknowable, and
 /// a planted duplicate is a session-fixation trick). Kestrel's own, slightly larger limits stay as a hard backstop.
 /// </summary>
 public sealed class RequestLimitsMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, SessionCookiePolicy cookies)
@@ -24,22 +26,22 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, IOptions<Gatew
         }
         if (cookieBytes > limits.MaxCookieHeaderBytes)
         {
-            return AuthErrors.WriteAsync(context, 431, "request_header_fields_too_large", $"The Cookie header is larger than {limits.MaxCookieHeaderBytes} bytes.");
+            return GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.HeadersTooLarge.Saying($"The Cookie header is larger than {limits.MaxCookieHeaderBytes} bytes."));
         }
         if (HeaderBytes(request.Headers) > limits.MaxHeaderBytes)
         {
-            return AuthErrors.WriteAsync(context, 431, "request_header_fields_too_large", $"The request headers are larger than {limits.MaxHeaderBytes} bytes.");
+            return GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.HeadersTooLarge.Saying($"The request headers are larger than {limits.MaxHeaderBytes} bytes."));
         }
-        if (cookieBytes > 0 && cookies.CountFor(request) > 1)
+        if (SessionFeature.Of(context).CookieCount > 1)
         {
             cookies.Clear(context);
-            return AuthErrors.WriteAsync(context, 400, "duplicate_session_cookie", "The request carries more than one session cookie; sign in again.");
+            return GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.DuplicateSessionCookie);
         }
-        if (request.Path.StartsWithSegments("/supabase/auth"))
+        if (context.HasRoutePolicy<RoutePolicies.AuthApi>())
         {
             if (request.ContentLength > limits.MaxAuthBodyBytes)
             {
-                return AuthErrors.WriteAsync(context, 413, "request_entity_too_large", $"Request body is larger than {limits.MaxAuthBodyBytes} bytes.");
+                return GatewayErrors.WriteAsGoTrueAsync(context, GatewayErrors.BodyLargerThan(limits.MaxAuthBodyBytes));
             }
             // Chunked bodies are cut off by Kestrel while being read (forwarded or parsed).
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)

@@ -1,10 +1,13 @@
+using Proxy.Routing;
+using Proxy.Sessions;
+
 namespace Proxy.Security;
 
 /// <summary>
 /// Headers an auth gateway's responses should carry, whoever produced them (the Proxy, Supabase or SampleWeb):
 /// nosniff and a referrer policy everywhere; no framing (clickjacking of sign-in and account pages) unless the
-/// page set its own CSP; HSTS when the browser reached us over HTTPS; and no-store on anything carrying session
-/// or auth state, so no shared cache or back button replays it.
+/// page set its own CSP; HSTS when the browser reached us over HTTPS; and no-store on routes with the
+/// <see cref="RoutePolicies.NoStore"/> policy (session or auth state), so no shared cache or back button replays it.
 /// </summary>
 public sealed class SecurityHeaders(RequestDelegate next)
 {
@@ -52,13 +55,12 @@ public sealed class SecurityHeaders(RequestDelegate next)
             {
                 headers.StrictTransportSecurity = StrictTransportSecurity;
             }
-            var path = context.Request.Path;
-            if (path.StartsWithSegments("/supabase/auth") || path.StartsWithSegments("/edge"))
+            if (context.HasRoutePolicy<RoutePolicies.NoStore>())
             {
                 headers.CacheControl = "no-store";
                 headers.Pragma = "no-cache";
             }
-            else if (context.RequestServices.GetService<Cookies.SessionCookiePolicy>() is { } cookies && cookies.HasCookie(context.Request))
+            else if (context.Features.Get<SessionFeature>() is { CarriesCookie: true })
             {
                 // Rendered for the session behind the cookie: no shared cache may keep it or hand it to someone else.
                 KeepPrivate(headers);

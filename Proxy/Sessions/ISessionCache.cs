@@ -36,7 +36,7 @@ public sealed record SessionLookup(SessionState State, string? Cookie, ResolvedS
 /// </summary>
 public interface ISessionCache
 {
-    /// <summary>Reads our cookie from the request and returns the session (cached).</summary>
+    /// <summary>The session of the request's cookie (read from its <see cref="SessionFeature"/>; cached).</summary>
     ValueTask<SessionLookup> LookupAsync(HttpContext context, CancellationToken cancellationToken);
 
     /// <summary>Returns the session for a cookie value with a token that stays valid for at least the renewal

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Gateway.Contracts;
 using Microsoft.Extensions.Options;
-using Proxy.Cookies;
 using Proxy.Options;
 
 namespace Proxy.Sessions;
@@ -16,7 +15,6 @@ namespace Proxy.Sessions;
 /// </summary>
 public sealed class SessionCache(
     SessionApiClient sessionApi,
-    SessionCookiePolicy cookies,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     SessionTelemetry telemetry,
@@ -60,7 +58,7 @@ public sealed class SessionCache(
 
     public ValueTask<SessionLookup> LookupAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        var cookie = cookies.Read(context.Request);
+        var cookie = SessionFeature.Of(context).Cookie;
         return cookie is null
             ? ValueTask.FromResult(AnonymousLookup)
             : LookupAsync(cookie, context, withDetails: false, cancellationToken);
@@ -132,6 +130,19 @@ public sealed class SessionCache(
             {
                 CancelRevocationToken(id);
             }
+        }
+    }
+
+    /// <summary>
+    /// Sessions this instance just revoked at the SessionApi. The revocation event reaches every instance within
+    /// milliseconds, but this one answered the caller first: evicting here makes the very next request with a revoked
+    /// cookie fail, with no window at all.
+    /// </summary>
+    public void EvictRevoked(RevokeSessionsResponse? revoked)
+    {
+        if (revoked is { Revoked.Count: > 0 })
+        {
+            Evict(revoked.Revoked, revoked: true);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Proxy.Cookies;
+using Gateway.Contracts;
 
 namespace Proxy.Sessions;
 
@@ -21,21 +21,21 @@ public readonly struct SessionKey : IEquatable<SessionKey>
     }
 
     /// <summary>
-    /// False when the value cannot be one of ours (the rule of <see cref="SessionCookiePolicy.LooksValid"/>: 1–128
-    /// ASCII letters, digits, '-', '_' or '.'); checks and hashes in one pass without allocating.
+    /// False when the value cannot be one of ours (<see cref="SessionCookieFormat.IsPlausible"/>); checks and hashes
+    /// in one pass without allocating.
     /// </summary>
     public static bool TryCreate(string cookie, out SessionKey key)
     {
         key = default;
-        if (cookie.Length is 0 or > SessionCookiePolicy.MaxValueLength)
+        if (cookie.Length is 0 or > SessionCookieFormat.MaxLength)
         {
             return false;
         }
-        Span<byte> ascii = stackalloc byte[SessionCookiePolicy.MaxValueLength];
+        Span<byte> ascii = stackalloc byte[SessionCookieFormat.MaxLength];
         for (var i = 0; i < cookie.Length; i++)
         {
             var c = cookie[i];
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (!SessionCookieFormat.IsAllowedChar(c))
             {
                 return false;
             }

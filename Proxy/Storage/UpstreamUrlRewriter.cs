@@ -15,7 +15,7 @@ public static class UpstreamUrlRewriter
     public static void Apply(ResponseTransformContext context)
     {
         var http = context.HttpContext;
-        if (!http.Request.Path.StartsWithSegments(StorageUploadLimit.StoragePrefix))
+        if (!Routing.RoutePolicies.HasRoutePolicy<Routing.RoutePolicies.StorageUpload>(http))
         {
             // Auth redirects name the upstream inside query strings (an OAuth redirect_uri) and must pass untouched.
             return;

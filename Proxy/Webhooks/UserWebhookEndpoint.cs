@@ -13,25 +13,25 @@ namespace Proxy.Webhooks;
 /// authenticated by its Standard-Webhooks signature alone; each webhook-id is accepted once across all Proxy
 /// instances (recorded in the SessionApi for the tolerance window). Nothing changes unless all checks pass.
 /// </summary>
-public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, SessionApiClient sessionApi, TimeProvider time, ILogger<UserWebhookEndpoint> logger)
+public sealed class UserWebhookEndpoint(IOptions<Options.GatewayOptions> options, SessionApiClient sessionApi, TimeProvider time, ILogger<UserWebhookEndpoint> logger)
 {
     public const string Path = "/edge/v1/hooks/user";
 
-    private readonly byte[]? _key = options.Value.Enabled ? WebhookSignature.DecodeSecret(options.Value.Secret!) : null;
+    private readonly byte[]? _key = options.Value.UserWebhook.Enabled ? WebhookSignature.DecodeSecret(options.Value.UserWebhook.Secret!) : null;
 
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         context.Response.Headers.CacheControl = "no-store";
         if (_key is null)
         {
-            return GatewayErrors.Result(404, "not_found", "No such gateway endpoint.");
+            return GatewayErrors.Result(GatewayErrors.NotFound);
         }
         var ct = context.RequestAborted;
-        var o = options.Value;
+        var o = options.Value.UserWebhook;
         var body = await LimitedBody.ReadAsync(context.Request, o.MaxBodyBytes, ct);
         if (body is null)
         {
-            return GatewayErrors.Result(413, "request_too_large", $"The webhook body exceeds {o.MaxBodyBytes} bytes.");
+            return GatewayErrors.Result(new GatewayError(413, "request_too_large", $"The webhook body exceeds {o.MaxBodyBytes} bytes."));
         }
         var headers = context.Request.Headers;
         var id = headers[WebhookSignature.IdHeader].ToString();
@@ -40,18 +40,18 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
         switch (verdict)
         {
             case WebhookVerdict.MissingHeaders or WebhookVerdict.MalformedTimestamp:
-                return GatewayErrors.Result(400, "webhook_malformed", "webhook-id, webhook-timestamp (Unix seconds) and webhook-signature are required.");
+                return GatewayErrors.Result(new GatewayError(400, "webhook_malformed", "webhook-id, webhook-timestamp (Unix seconds) and webhook-signature are required."));
             case WebhookVerdict.TimestampOutOfTolerance:
                 logger.LogWarning("User webhook {Id} refused: timestamp outside the tolerance window", id);
-                return GatewayErrors.Result(401, "webhook_timestamp", "webhook-timestamp is too far from the current time.");
+                return GatewayErrors.Result(new GatewayError(401, "webhook_timestamp", "webhook-timestamp is too far from the current time."));
             case WebhookVerdict.BadSignature:
                 logger.LogWarning("User webhook {Id} refused: bad signature", id);
-                return GatewayErrors.Result(401, "webhook_signature", "No signature in webhook-signature matches.");
+                return GatewayErrors.Result(new GatewayError(401, "webhook_signature", "No signature in webhook-signature matches."));
         }
         var change = AuthUserChange.Parse(body, time.GetUtcNow());
         if (change is null)
         {
-            return GatewayErrors.Result(400, "webhook_payload", "Expected an auth.users change: {type, table: \"users\", schema: \"auth\", record, old_record}.");
+            return GatewayErrors.Result(new GatewayError(400, "webhook_payload", "Expected an auth.users change: {type, table: \"users\", schema: \"auth\", record, old_record}."));
         }
         var recorded = false;
         try
@@ -60,7 +60,7 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
             if (!await RecordOnceAsync(id, 2 * o.ToleranceSeconds, ct))
             {
                 logger.LogWarning("User webhook {Id} refused: replayed", id);
-                return GatewayErrors.Result(401, "webhook_replayed", "This webhook-id was delivered before.");
+                return GatewayErrors.Result(new GatewayError(401, "webhook_replayed", "This webhook-id was delivered before."));
             }
             recorded = true;
             if (change.Change is null)
@@ -85,7 +85,7 @@ public sealed class UserWebhookEndpoint(IOptions<UserWebhookOptions> options, Se
             {
                 await ReleaseAsync(id);
             }
-            return GatewayErrors.Result(503, "session_store_unavailable", "The session service is unavailable; try again shortly.");
+            return GatewayErrors.Result(GatewayErrors.SessionStoreUnavailable);
         }
     }
 

@@ -6,8 +6,6 @@ namespace Proxy.Webhooks;
 /// </summary>
 public sealed class UserWebhookOptions
 {
-    public const string Section = "Gateway:UserWebhook";
-
     /// <summary>Standard-Webhooks secret, "whsec_&lt;base64&gt;" (a "v1," prefix as in GoTrue's hook settings is accepted).</summary>
     public string? Secret { get; set; }
 

@@ -1,3 +1,4 @@
+using Gateway.Contracts;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -14,14 +15,12 @@ public enum IdentityVerdict
 }
 
 /// <summary>
-/// Verifies the Proxy's identity assertion: ES256 only (pinned), issuer <c>supabase-gateway</c>, audience
-/// <c>sampleweb</c>, unexpired, signed by a key from the SessionApi's JWKS, with <c>sub</c>, <c>sid</c> and
+/// Verifies the Proxy's identity assertion: ES256 only (pinned), issuer and audience of
+/// <see cref="IdentityAssertion"/>, unexpired, signed by a key from the SessionApi's JWKS, with <c>sub</c>, <c>sid</c> and
 /// <c>sb_token</c> present. Nothing else about the request is trusted.
 /// </summary>
 public sealed class GatewayIdentityValidator(IdentityKeys keys, TimeProvider time, ILogger<GatewayIdentityValidator> logger)
 {
-    public const string Issuer = "supabase-gateway";
-    public const string Audience = "sampleweb";
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
     private readonly JsonWebTokenHandler _handler = new();
 
@@ -42,8 +41,8 @@ public sealed class GatewayIdentityValidator(IdentityKeys keys, TimeProvider tim
         var result = await _handler.ValidateTokenAsync(assertion, new TokenValidationParameters
         {
             ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-            ValidIssuer = Issuer,
-            ValidAudience = Audience,
+            ValidIssuer = IdentityAssertion.Issuer,
+            ValidAudience = IdentityAssertion.Audience,
             IssuerSigningKeys = signingKeys,
             RequireSignedTokens = true,
             RequireExpirationTime = true,
@@ -58,8 +57,8 @@ public sealed class GatewayIdentityValidator(IdentityKeys keys, TimeProvider tim
         }
         var token = (JsonWebToken)result.SecurityToken;
         if (string.IsNullOrEmpty(token.Subject)
-            || !token.TryGetPayloadValue<string>("sid", out var sid) || string.IsNullOrEmpty(sid)
-            || !token.TryGetPayloadValue<string>("sb_token", out var supabaseToken) || string.IsNullOrEmpty(supabaseToken))
+            || !token.TryGetPayloadValue<string>(IdentityAssertion.SessionIdClaim, out var sid) || string.IsNullOrEmpty(sid)
+            || !token.TryGetPayloadValue<string>(IdentityAssertion.SupabaseTokenClaim, out var supabaseToken) || string.IsNullOrEmpty(supabaseToken))
         {
             logger.LogWarning("Ignoring an X-Gateway-Identity without sub, sid or sb_token");
             return (IdentityVerdict.Rejected, null);

@@ -6,7 +6,7 @@ using SessionApi.Tokens;
 
 namespace SessionApi.Api;
 
-/// <summary>The internal HTTP API (contract: SessionApi/Contracts/SessionApiContracts.cs).</summary>
+/// <summary>The internal HTTP API (contract: Contracts/SessionApiContracts.cs).</summary>
 public static class SessionApiEndpoints
 {
     public static IEndpointRouteBuilder MapSessionApi(this IEndpointRouteBuilder endpoints)

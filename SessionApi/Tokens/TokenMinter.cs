@@ -16,8 +16,6 @@ namespace SessionApi.Tokens;
 /// </summary>
 public sealed class TokenMinter(SigningKeys keys, IOptions<JwtOptions> options, TimeProvider time)
 {
-    public const string IdentityIssuer = "supabase-gateway";
-    public const string IdentityAudience = "sampleweb";
     private static readonly Meter Meter = new("SessionApi.Sessions");
     private static readonly Histogram<double> MintLatency = Meter.CreateHistogram<double>("sessions.mint.duration", "ms", "Time to mint a token pair.");
     private readonly JwtSigner _supabase = new(keys.Supabase);
@@ -35,12 +33,12 @@ public sealed class TokenMinter(SigningKeys keys, IOptions<JwtOptions> options, 
 
         var identity = new JsonObject
         {
-            ["iss"] = IdentityIssuer,
-            ["aud"] = IdentityAudience,
+            ["iss"] = IdentityAssertion.Issuer,
+            ["aud"] = IdentityAssertion.Audience,
             ["sub"] = session.UserId,
-            ["sid"] = session.PublicId,
+            [IdentityAssertion.SessionIdClaim] = session.PublicId,
             ["email"] = claims["email"]?.DeepClone(),
-            ["sb_token"] = accessToken,
+            [IdentityAssertion.SupabaseTokenClaim] = accessToken,
             ["iat"] = now.ToUnixTimeSeconds(),
             ["exp"] = expires.ToUnixTimeSeconds(),
         };

@@ -10,9 +10,9 @@ public sealed class RedirectAllowListTests
     private const string Origin = "http://127.0.0.1:5080";
 
     private static readonly RedirectAllowList AllowList = new(
-        Microsoft.Extensions.Options.Options.Create(new GatewayOptions { PublicOrigins = [Origin, "https://app.example.com"] }),
-        Microsoft.Extensions.Options.Options.Create(new RedirectAllowListOptions
+        Microsoft.Extensions.Options.Options.Create(new GatewayOptions
         {
+            PublicOrigins = [Origin, "https://app.example.com"],
             AllowedRedirectUrls = ["http://localhost:3000/auth/*", "https://*.preview.example.net/**", "https://bare.example.org", "http://localhost:*/cb"],
         }));
 
@@ -130,6 +130,10 @@ public sealed class RedirectAllowListTests
     {
         Assert.Null(RedirectPattern.Parse(pattern, out var problem));
         Assert.NotEmpty(problem);
-        Assert.False(new RedirectAllowListValidator().Validate(null, new RedirectAllowListOptions { AllowedRedirectUrls = [pattern] }).Succeeded);
+        var valid = new GatewayOptions { SessionApiKey = "k", PublicOrigins = [Origin] };
+        Assert.True(new GatewayOptionsValidator().Validate(null, valid).Succeeded);
+        var result = new GatewayOptionsValidator().Validate(null, new GatewayOptions { SessionApiKey = "k", PublicOrigins = [Origin], AllowedRedirectUrls = [pattern] });
+        Assert.False(result.Succeeded);
+        Assert.Contains("Gateway:AllowedRedirectUrls:0", result.FailureMessage, StringComparison.Ordinal);
     }
 }

@@ -36,12 +36,14 @@ public sealed class RelayHarness : IAsyncLifetime
             ["Supabase:Url"] = Upstream.Url,
             ["Supabase:AnonKey"] = AnonKey,
             ["Gateway:PublicOrigins:0"] = PublicOrigin,
+            ["Gateway:SessionApiKey"] = "relay-tests-do-not-call-the-session-api",
             ["Gateway:Realtime:MaxMessageBytes"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway:Realtime:CloseTimeout"] = "00:00:01",
         });
         builder.Services.AddSingleton<ISessionCache>(Sessions);
         builder.Services.AddRealtimeRelay();
         _app = builder.Build();
+        _app.UseWebSockets();
         _app.MapRealtimeRelay();
         _app.MapGet("/alive", () => "ok");
         await _app.StartAsync();

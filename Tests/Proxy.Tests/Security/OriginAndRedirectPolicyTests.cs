@@ -50,10 +50,10 @@ public sealed class OriginAndRedirectPolicyTests
     [InlineData("semi;colon", false)]
     [InlineData("ünïcode", false)]
     public void CookieValuesThatCannotBeOursAreRejectedBeforeAnyLookup(string value, bool valid) =>
-        Assert.Equal(valid, SessionCookiePolicy.LooksValid(value));
+        Assert.Equal(valid, Gateway.Contracts.SessionCookieFormat.IsPlausible(value));
 
     [Fact]
-    public void OversizedCookieValuesAreRejected() => Assert.False(SessionCookiePolicy.LooksValid(new string('a', SessionCookiePolicy.MaxValueLength + 1)));
+    public void OversizedCookieValuesAreRejected() => Assert.False(Gateway.Contracts.SessionCookieFormat.IsPlausible(new string('a', Gateway.Contracts.SessionCookieFormat.MaxLength + 1)));
 
     [Fact]
     public void OurCookieIsRemovedFromTheHeaderSentToSampleWebAndOthersStay()

@@ -75,42 +75,14 @@ public sealed class RateLimitTests(RateLimitedProxyHarness proxy) : IClassFixtur
         Assert.Equal(2, proxy.Supabase.RequestsTo("/auth/v1/otp").Count());
     }
 
-    [Theory]
-    [InlineData("POST", "/supabase/auth/v1/token?grant_type=password", RateLimitKind.SignIn)]
-    [InlineData("POST", "/supabase/auth/v1/token?grant_type=pkce", RateLimitKind.SignIn)]
-    [InlineData("POST", "/supabase/auth/v1/token?grant_type=id_token", RateLimitKind.SignIn)]
-    [InlineData("POST", "/supabase/auth/v1/token?grant_type=refresh_token", RateLimitKind.Refresh)]
-    [InlineData("POST", "/supabase/auth/v1/signup", RateLimitKind.SignIn)]
-    [InlineData("POST", "/supabase/auth/v1/verify", RateLimitKind.SignIn)]
-    [InlineData("GET", "/supabase/auth/v1/verify", RateLimitKind.SignIn)]
-    [InlineData("POST", "/supabase/auth/v1/OTP/", RateLimitKind.Otp)]
-    [InlineData("POST", "/supabase/auth/v1/magiclink", RateLimitKind.Otp)]
-    [InlineData("POST", "/supabase/auth/v1/recover", RateLimitKind.Otp)]
-    [InlineData("POST", "/supabase/auth/v1/resend", RateLimitKind.Otp)]
-    [InlineData("GET", "/edge/v1/session", RateLimitKind.Session)]
-    [InlineData("DELETE", "/edge/v1/sessions/abc", RateLimitKind.Session)]
-    [InlineData("GET", "/supabase/auth/v1/user", null)]
-    [InlineData("GET", "/supabase/rest/v1/notes", null)]
-    [InlineData("GET", "/edge/v1/sessionsx", null)]
-    [InlineData("GET", "/", null)]
-    public void RequestsDrawOnTheRightBudget(string method, string pathAndQuery, RateLimitKind? expected)
-    {
-        var context = new DefaultHttpContext();
-        var parts = pathAndQuery.Split('?', 2);
-        context.Request.Method = method;
-        context.Request.Path = parts[0];
-        context.Request.QueryString = parts.Length > 1 ? new QueryString("?" + parts[1]) : QueryString.Empty;
-        Assert.Equal(expected, RateLimitMiddleware.Classify(context.Request));
-    }
-
     [Fact]
     public void CounterNamesNeverContainTheCookie()
     {
         const string cookie = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
-        var key = GatewayRateLimiter.SessionKey(cookie)!;
+        var key = RateLimitPartitionKey.SessionDigest(cookie)!;
         Assert.DoesNotContain("AAAA", key, StringComparison.Ordinal);
-        Assert.Equal(key, GatewayRateLimiter.SessionKey(cookie));
-        Assert.Null(GatewayRateLimiter.SessionKey("not;valid"));
+        Assert.Equal(key, RateLimitPartitionKey.SessionDigest(cookie));
+        Assert.Null(RateLimitPartitionKey.SessionDigest("not;valid"));
     }
 }
 
@@ -156,5 +128,56 @@ public sealed class RateLimitStoreDownTests(RateLimitedProxyHarness proxy) : ICl
         {
             proxy.SessionApi.Failing = false;
         }
+    }
+}
+
+/// <summary>Every budget counts generously here, so each request reaches its endpoint and only the counters it drew on show.</summary>
+public sealed class BudgetProbeProxyHarness : ProxyHarness
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>
+    {
+        ["Gateway:RateLimits:Enabled"] = "true",
+        ["Gateway:RateLimits:SignIn:PerIp"] = "100000",
+        ["Gateway:RateLimits:SignIn:PerSession"] = "0",
+        ["Gateway:RateLimits:Refresh:PerIp"] = "100000",
+        ["Gateway:RateLimits:Refresh:PerSession"] = "0",
+        ["Gateway:RateLimits:Otp:PerIp"] = "100000",
+        ["Gateway:RateLimits:Otp:PerSession"] = "0",
+        ["Gateway:RateLimits:Session:PerIp"] = "100000",
+        ["Gateway:RateLimits:Session:PerSession"] = "0",
+    };
+}
+
+/// <summary>The route table names the budget of each route: checked at the SessionApi, where the counters are.</summary>
+public sealed class RateLimitBudgetTests(BudgetProbeProxyHarness proxy) : IClassFixture<BudgetProbeProxyHarness>
+{
+    [Theory]
+    [InlineData("POST", "/supabase/auth/v1/token?grant_type=password", RateLimitKind.SignIn)]
+    [InlineData("POST", "/supabase/auth/v1/token?grant_type=pkce", RateLimitKind.SignIn)]
+    [InlineData("POST", "/supabase/auth/v1/token?grant_type=id_token", RateLimitKind.SignIn)]
+    [InlineData("POST", "/supabase/auth/v1/token?grant_type=refresh_token", RateLimitKind.Refresh)]
+    [InlineData("POST", "/supabase/auth/v1/signup", RateLimitKind.SignIn)]
+    [InlineData("POST", "/supabase/auth/v1/verify", RateLimitKind.SignIn)]
+    [InlineData("GET", "/supabase/auth/v1/verify", RateLimitKind.SignIn)]
+    [InlineData("POST", "/supabase/auth/v1/OTP/", RateLimitKind.Otp)]
+    [InlineData("POST", "/supabase/auth/v1/magiclink", RateLimitKind.Otp)]
+    [InlineData("POST", "/supabase/auth/v1/recover", RateLimitKind.Otp)]
+    [InlineData("POST", "/supabase/auth/v1/resend", RateLimitKind.Otp)]
+    [InlineData("POST", "/edge/v1/forms/sign-in", RateLimitKind.SignIn)]
+    [InlineData("GET", "/edge/v1/session", RateLimitKind.Session)]
+    [InlineData("DELETE", "/edge/v1/sessions/abc", RateLimitKind.Session)]
+    [InlineData("GET", "/supabase/auth/v1/user", null)]
+    [InlineData("POST", "/supabase/auth/v1/logout", null)]
+    [InlineData("GET", "/supabase/rest/v1/notes", null)]
+    [InlineData("GET", "/edge/v1/sessionsx", null)]
+    [InlineData("GET", "/", null)]
+    public async Task RequestsDrawOnTheRightBudget(string method, string pathAndQuery, RateLimitKind? expected)
+    {
+        var before = proxy.SessionApi.RateLimitKeys.Count;
+        using var request = proxy.Request(new HttpMethod(method), pathAndQuery, json: method == "GET" ? null : new { email = "budget@example.com" });
+        using var response = await proxy.Client.SendAsync(request);
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, response.StatusCode);
+        var budgets = proxy.SessionApi.RateLimitKeys.Skip(before).Select(key => key.Split(':')[0]).Distinct().ToList();
+        Assert.Equal(expected is { } kind ? [kind.ToString().ToLowerInvariant()] : [], budgets);
     }
 }

@@ -50,10 +50,10 @@ public sealed class SessionCookiePolicyTests
         var context = new DefaultHttpContext();
         context.Request.Scheme = "https";
         context.Request.Headers.Cookie = "sb-session=planted.value";
-        Assert.Null(policy.Read(context.Request));
-        Assert.True(policy.HasCookie(context.Request)); // still counts for CSRF checks
+        Assert.Null(policy.Parse(context.Request).Cookie);
+        Assert.True(policy.Parse(context.Request).CarriesCookie); // still counts for CSRF checks
         context.Request.Headers.Cookie = "sb-session=planted.value; __Host-sb-session=real.value";
-        Assert.Equal("real.value", policy.Read(context.Request));
+        Assert.Equal("real.value", policy.Parse(context.Request).Cookie);
     }
 
     [Fact]

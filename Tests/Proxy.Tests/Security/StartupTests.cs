@@ -29,6 +29,13 @@ public sealed class StartupTests
     [InlineData("Gateway:Limits:MaxHeaderBytes", "100", "Gateway:Limits:MaxHeaderBytes")]
     [InlineData("Gateway:Limits:MaxJsonDepth", "1", "Gateway:Limits:MaxJsonDepth")]
     [InlineData("Gateway:Limits:MaxCookieHeaderBytes", "999999999", "Gateway:Limits:MaxCookieHeaderBytes")]
+    [InlineData("Gateway:SessionCacheSize", "5", "Gateway:SessionCacheSize")]
+    [InlineData("Gateway:UpstreamTimeoutSeconds", "0", "Gateway:UpstreamTimeoutSeconds")]
+    [InlineData("Gateway:AllowedRedirectUrls:0", "https://*", "Gateway:AllowedRedirectUrls:0")]
+    [InlineData("Gateway:Realtime:MaxMessageBytes", "10", "Gateway:Realtime:MaxMessageBytes")]
+    [InlineData("Gateway:Realtime:RotateAfterFraction", "0.99", "Gateway:Realtime:RotateAfterFraction")]
+    [InlineData("Gateway:UserWebhook:Secret", "not-a-secret", "Gateway:UserWebhook:Secret")]
+    [InlineData("Gateway:UserWebhook:ToleranceSeconds", "0", "Gateway:UserWebhook:ToleranceSeconds")]
     public async Task BadSettingsStopStartupNamingTheSetting(string key, string? value, string named)
     {
         var settings = Valid();

@@ -115,7 +115,7 @@ public sealed class CompactSessionCacheTests : IAsyncLifetime
     public async Task MalformedCookiesAreEndedWithoutACall()
     {
         using var cache = NewCache();
-        foreach (var cookie in new[] { "", "has space", "semi;colon", new string('a', SessionCookiePolicy.MaxValueLength + 1), "é" })
+        foreach (var cookie in new[] { "", "has space", "semi;colon", new string('a', Gateway.Contracts.SessionCookieFormat.MaxLength + 1), "é" })
         {
             Assert.Equal(SessionState.Ended, (await cache.Cache.LookupAsync(cookie, CancellationToken.None)).State);
         }
@@ -138,7 +138,7 @@ public sealed class CompactSessionCacheTests : IAsyncLifetime
                 SessionCacheSize = size,
             });
             _telemetry = new SessionTelemetry(_meters);
-            Cache = new SessionCache(new SessionApiClient(http, options), new SessionCookiePolicy(options), options, clock, _telemetry,
+            Cache = new SessionCache(new SessionApiClient(http, options), options, clock, _telemetry,
                 NullLogger<SessionCache>.Instance) { StreamLive = true }; // as if the event stream were connected
         }
 
@@ -191,7 +191,7 @@ public sealed class SessionCacheMemoryTests(Xunit.Abstractions.ITestOutputHelper
         using var meters = new ServiceMeterFactory();
         using var telemetry = new SessionTelemetry(meters);
         using var http = new HttpClient();
-        var cache = new SessionCache(new SessionApiClient(http, options), new SessionCookiePolicy(options), options, TimeProvider.System, telemetry,
+        var cache = new SessionCache(new SessionApiClient(http, options), options, TimeProvider.System, telemetry,
             NullLogger<SessionCache>.Instance) { StreamLive = true };
         // Sized like the real thing: a ~640-character Supabase JWT, a ~1.3 K-character identity assertion, a GoTrue user.
         var user = JsonSerializer.SerializeToElement(new { id = Guid.NewGuid(), email = "ann@example.com", role = "authenticated",

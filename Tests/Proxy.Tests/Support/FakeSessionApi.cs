@@ -23,6 +23,9 @@ public sealed class FakeSessionApi : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Entry> _byCookie = new();
     private readonly ConcurrentDictionary<Channel<SessionEvent>, byte> _streams = new();
     private readonly ConcurrentDictionary<string, int> _rateCounts = new();
+
+    /// <summary>Every rate-limit counter the Proxy asked about, in order ("&lt;budget&gt;:ip:&lt;ip&gt;", "&lt;budget&gt;:s:&lt;digest&gt;").</summary>
+    public ConcurrentQueue<string> RateLimitKeys { get; } = new();
     private int _minted;
     private int _resolves;
 
@@ -209,6 +212,7 @@ public sealed class FakeSessionApi : IAsyncDisposable
         });
         app.MapPost("/internal/v1/rate-limit", (RateLimitRequest request) =>
         {
+            RateLimitKeys.Enqueue(request.Key);
             var count = _rateCounts.AddOrUpdate(request.Key, 1, (_, n) => n + 1);
             return Results.Json(new RateLimitResponse(count <= request.Limit, Math.Max(0, request.Limit - count), request.WindowSeconds), json.RateLimitResponse);
         });

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Contracts;
 
-// The internal HTTP contract between the Proxy and the SessionApi. Compiled into both services
-// (Proxy.csproj links this folder) so the two sides cannot drift. JSON is camelCase (web defaults).
+// The internal HTTP contract between the Proxy and the SessionApi. One project (Contracts/Gateway.Contracts.csproj)
+// referenced by both services, so the two sides cannot drift. JSON is camelCase (web defaults).
 // Every request carries "Authorization: Bearer <SessionApi:CallerKey>".
 
 /// <summary>What the client told us about itself; stored as session metadata.</summary>
