@@ -6,6 +6,7 @@
 using System.Reflection;
 using AppHost;
 using AppHost.LocalInfrastructure;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -39,14 +40,20 @@ var userWebhookSecret = (builder.ExecutionContext.IsRunMode
 
 // Sessions must survive restarts and kills: every acknowledged write is in the append-only file, fsynced (as in the
 // test fixture). The container keeps its data in a named volume; redis-server in LocalInfrastructure:DataDirectory.
+// Deployed with Gateway:ExternalRedis=true: no Redis container; azd asks for the connection string of a managed Redis
+// (Azure Managed Redis, clustered or not; docs/deploy-azure.md) and passes it on as ConnectionStrings__redis.
 IResourceBuilder<IResourceWithConnectionString> redis = localMode == LocalInfrastructureMode.Emulator
     ? builder.AddRedisServer("redis", Path.Combine(localSettings!.DataDirectory, "redis"))
+    : builder.ExecutionContext.IsPublishMode && builder.Configuration.GetValue<bool>("Gateway:ExternalRedis")
+    ? builder.AddConnectionString("redis")
     : builder.AddRedis("redis")
         .WithDataVolume()
         .WithPersistence(TimeSpan.FromSeconds(5), keysChangedThreshold: 1)
         .WithAppendOnlyPersistence();
 
+// Deployed, the SessionApi and the Proxy run as several replicas (WithPublishedReplicas); SampleWeb is a sample page host.
 var sessionApi = builder.AddGatewayService<Projects.SessionApi>("sessionapi")
+    .WithPublishedReplicas()
     .WithReference(redis)
     .WaitFor(redis)
     .WithEnvironment("SessionApi__CallerKey", secrets.CallerKey)
@@ -62,6 +69,7 @@ var sampleWeb = builder.AddGatewayService<Projects.SampleWeb>("sampleweb")
 
 // The only resource with an external endpoint: browsers reach everything through it.
 var proxy = builder.AddGatewayService<Projects.Proxy>("proxy", localPort: localSettings?.ProxyPort)
+    .WithPublishedReplicas()
     .WithExternalHttpEndpoints()
     .WithReference(sessionApi)
     .WithReference(sampleWeb)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace AppHost;
 
 internal static class GatewayServiceExtensions
@@ -23,6 +25,40 @@ internal static class GatewayServiceExtensions
         }
         return service;
     }
+
+    /// <summary>
+    /// Several instances when deployed (Container Apps replicas; <c>Gateway:PublishedReplicas</c> in the AppHost's
+    /// settings, default 2), one when run locally. Instances share nothing but Redis (sessions, locks, rate-limit
+    /// budgets, nonces, revocation events) and the keys given as parameters, so any of them can serve any request.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithPublishedReplicas(this IResourceBuilder<ProjectResource> service)
+    {
+        var builder = service.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            return service;
+        }
+        var replicas = builder.Configuration.GetValue("Gateway:PublishedReplicas", DefaultPublishedReplicas);
+        if (replicas < 1)
+        {
+            throw new InvalidOperationException($"Setting 'Gateway:PublishedReplicas' must be at least 1 (it is {replicas}).");
+        }
+        // The manifest's project.v0 entry has no replica count (Aspire writes ReplicaAnnotation only to its local
+        // orchestrator): write the entry as Aspire does and add "replicas", so the deployed scale is declared and checked
+        // (Tests/AppHost.Tests/PublishManifestTests). docs/deploy-azure.md says how it reaches Container Apps.
+        return service.WithReplicas(replicas).WithManifestPublishingCallback(async context =>
+        {
+            var resource = service.Resource;
+            context.Writer.WriteString("type", "project.v0");
+            context.Writer.WriteString("path", context.GetManifestRelativePath(resource.GetProjectMetadata().ProjectPath));
+            await context.WriteCommandLineArgumentsAsync(resource);
+            await context.WriteEnvironmentVariablesAsync(resource);
+            context.WriteBindings(resource);
+            context.Writer.WriteNumber("replicas", replicas);
+        });
+    }
+
+    private const int DefaultPublishedReplicas = 2;
 
     /// <summary>
     /// Gateway:PublicOrigins (CSRF, websocket Origin and redirect allow-list) = the Proxy's own endpoint, so the

@@ -18,7 +18,11 @@ namespace SessionApi.Events;
 public sealed class SessionEventHub(IConnectionMultiplexer redis, ILogger<SessionEventHub> logger) : BackgroundService
 {
     public const string Channel = "gw:events";
-    private static readonly RedisChannel EventsChannel = RedisChannel.Literal(Channel);
+    // A cluster carries events on one sharded channel (SPUBLISH/SSUBSCRIBE, served by the master of the channel's slot
+    // and moved by the client when that slot fails over); a single node or replica set on classic pub/sub.
+    private static readonly RedisChannel ShardedChannel = RedisChannel.Sharded(Channel);
+    private static readonly RedisChannel ClassicChannel = RedisChannel.Literal(Channel);
+    private RedisChannel? _channel;
     private const string HeartbeatKind = "heartbeat";
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(3.5);
@@ -38,6 +42,19 @@ public sealed class SessionEventHub(IConnectionMultiplexer redis, ILogger<Sessio
     {
         ct.ThrowIfCancellationRequested();
         return redis.GetSubscriber().PublishAsync(EventsChannel, JsonSerializer.SerializeToUtf8Bytes(sessionEvent, SessionApiJsonContext.Default.SessionEvent));
+    }
+
+    /// <summary>Sharded in a cluster, classic otherwise; known once the client has reached a server (a publish needs one anyway).</summary>
+    private RedisChannel EventsChannel => _channel ?? DetectChannel() ?? ClassicChannel;
+
+    private RedisChannel? DetectChannel()
+    {
+        var connected = redis.GetServers().Where(server => server.IsConnected).ToList();
+        if (connected.Count == 0)
+        {
+            return null;
+        }
+        return connected.Any(server => server.ServerType == ServerType.Cluster) ? ShardedChannel : ClassicChannel;
     }
 
     /// <summary>Waits (bounded) until the hub is live; false when it is not.</summary>
@@ -73,7 +90,8 @@ public sealed class SessionEventHub(IConnectionMultiplexer redis, ILogger<Sessio
         redis.ConnectionFailed += OnConnectionFailed;
         using var unhook = stoppingToken.Register(() => redis.ConnectionFailed -= OnConnectionFailed);
         // A queue, not a handler: messages are processed one at a time, in the order Redis delivered them.
-        // StackExchange.Redis re-subscribes by itself once the connection is back.
+        // StackExchange.Redis re-subscribes by itself once the connection is back (in a cluster: on the slot's new master).
+        _channel = await ChooseChannelAsync(stoppingToken);
         var subscription = await redis.GetSubscriber().SubscribeAsync(EventsChannel);
         subscription.OnMessage(message => OnMessage(message.Message));
         using var unsubscribe = stoppingToken.Register(() => _ = subscription.UnsubscribeAsync(CommandFlags.FireAndForget));
@@ -92,6 +110,19 @@ public sealed class SessionEventHub(IConnectionMultiplexer redis, ILogger<Sessio
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Waits for the first server the client reaches: only then is it known whether Redis runs as a cluster.</summary>
+    private async Task<RedisChannel> ChooseChannelAsync(CancellationToken ct)
+    {
+        RedisChannel? detected;
+        while ((detected = DetectChannel()) is null)
+        {
+            await Task.Delay(100, ct);
+        }
+        var channel = detected.Value;
+        logger.LogInformation("Session events use the {Kind} pub/sub channel {Channel}", channel.IsSharded ? "sharded" : "classic", Channel);
+        return channel;
     }
 
     private async Task PublishHeartbeatAsync(CancellationToken ct)

@@ -84,7 +84,7 @@ public sealed class GoTrueSessionRefresher(
                 {
                     // Applied to the record as stored at write time: a touch or user update that landed since our read is kept.
                     updated = await store.ModifyAsync(cookie.Key, stored => Apply(stored, refreshed.Session, cookie),
-                        stored => stored.ExpiresAt(lifetimes.Value.IdleTimeout) - now, ct);
+                        stored => stored.ExpiresAt(lifetimes.Value.IdleTimeout) - now, ct, confirmOnReplica: true);
                 }
                 catch (InvalidSessionRequestException e)
                 {

@@ -1,17 +1,22 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using SessionApi.Storage;
 using StackExchange.Redis;
 
 namespace SessionApi.Sessions;
 
 /// <summary>
-/// Sessions in Redis. Every key derived from the cookie uses only SHA-256(id):
-/// "gw:s:{key}" → JSON record (TTL = time left), "gw:p:{publicId}" → key (same TTL),
-/// "gw:u:{userId}" → set of keys (TTL = the longest TTL of its members; expired members are pruned lazily),
-/// "gw:l:{key}" → the GoTrue refresh lock.
+/// Sessions in Redis, laid out for a cluster (hash slots): every key carries a hash tag, so what one step touches is
+/// in one slot. Per session, tagged by the key (SHA-256 of the cookie id, never the id itself):
+/// "gw:s:{key}" → JSON record (TTL = time left), "gw:l:{key}" → the GoTrue refresh lock.
+/// Per user, tagged by the user id: "gw:u:{userId}" → set of session keys (TTL = the longest TTL of its members;
+/// expired members are pruned lazily), "gw:p:{userId}:publicId" → key (same TTL as the session).
+/// No step needs two slots: a session's compare-and-set touches its record only; the user's index is written first
+/// on create (so every record is reachable by revoke-all) and its expiries follow each write.
+/// Sign-ins, revocations and GoTrue refreshes are confirmed on a replica (<see cref="ReplicaAcknowledgement"/>).
 /// StackExchange.Redis commands take no cancellation token; each is bounded by the connection's command timeout.
 /// </summary>
-public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionStore
+public sealed partial class RedisSessionStore(IConnectionMultiplexer redis, ReplicaAcknowledgement? replicas = null) : ISessionStore
 {
     // Compare-and-delete / compare-and-replace, so a slow holder never releases a lock someone else took since.
     // Prepared once: StackExchange.Redis sends it by SHA (EVALSHA) and reloads it itself after a Redis restart.
@@ -27,8 +32,6 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         if not current then return -1 end
         if current ~= @expected then return 0 end
         redis.call('SET', @sessionKey, @next, 'PX', @ttl)
-        redis.call('PEXPIRE', @publicKey, @ttl)
-        redis.call('PEXPIRE', @userKey, @ttl, 'GT')
         return 1
         """);
 
@@ -37,27 +40,28 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
 
     private IDatabase Db => redis.GetDatabase();
 
-    private static RedisKey SessionKey(string key) => "gw:s:" + key;
-    private static RedisKey PublicKey(string publicId) => "gw:p:" + publicId;
-    private static RedisKey UserKey(string userId) => "gw:u:" + userId;
-    private static RedisKey LockKey(string key) => "gw:l:" + key;
+    internal static RedisKey SessionKey(string key) => "gw:s:{" + key + "}";
+    internal static RedisKey LockKey(string key) => "gw:l:{" + key + "}";
+    internal static RedisKey UserKey(string userId) => "gw:u:{" + userId + "}";
+    internal static RedisKey PublicKey(string userId, string publicId) => "gw:p:{" + userId + "}:" + publicId;
 
     public async Task CreateAsync(string key, SessionRecord record, TimeSpan timeToLive, CancellationToken ct)
     {
         var ttl = Positive(timeToLive);
         var user = UserKey(record.UserId);
         var db = Db;
-        // Pipelined on one connection, so Redis applies them in this order.
+        // The user's index first: a record that exists is always reachable by revoke-all. Pipelined in the user's slot.
         await Task.WhenAll(
-            db.StringSetAsync(SessionKey(key), Serialize(record), ttl),
-            db.StringSetAsync(PublicKey(record.PublicId), key, ttl),
+            db.StringSetAsync(PublicKey(record.UserId, record.PublicId), key, ttl),
             db.SetAddAsync(user, key),
             db.KeyExpireAsync(user, ttl, ExpireWhen.HasNoExpiry),
             db.KeyExpireAsync(user, ttl, ExpireWhen.GreaterThanCurrentExpiry));
+        await db.StringSetAsync(SessionKey(key), Serialize(record), ttl);
+        await ConfirmAsync([user, SessionKey(key)], ct);
     }
 
     public async Task<SessionRecord?> ModifyAsync(string key, Func<SessionRecord, SessionRecord> change, Func<SessionRecord, TimeSpan> timeToLive,
-        CancellationToken ct)
+        CancellationToken ct, bool confirmOnReplica = false)
     {
         var db = Db;
         for (var attempt = 0; attempt < MaxModifyAttempts; attempt++)
@@ -70,12 +74,27 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
             }
             var current = Deserialize(stored);
             var next = change(current);
+            var ttl = Positive(timeToLive(next));
             var written = (long)await db.ScriptEvaluateAsync(CompareAndSetScript, new CompareAndSetArgs(
-                SessionKey(key), PublicKey(next.PublicId), UserKey(next.UserId), stored, Serialize(next), Milliseconds(timeToLive(next))));
-            if (written != 0)
+                SessionKey(key), stored, Serialize(next), (long)ttl.TotalMilliseconds));
+            if (written == 0)
             {
-                return written > 0 ? next : null;
+                continue;
             }
+            if (written < 0)
+            {
+                return null;
+            }
+            // The user's index lives as long as its longest session (its own slot, so not part of the script).
+            var user = UserKey(next.UserId);
+            await Task.WhenAll(
+                db.KeyExpireAsync(PublicKey(next.UserId, next.PublicId), ttl),
+                db.KeyExpireAsync(user, ttl, ExpireWhen.GreaterThanCurrentExpiry));
+            if (confirmOnReplica)
+            {
+                await ConfirmAsync([SessionKey(key)], ct);
+            }
+            return next;
         }
         throw new InvalidOperationException($"A session record kept changing under {MaxModifyAttempts} consecutive updates.");
     }
@@ -83,22 +102,25 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
     public async Task<SessionRecord?> GetAsync(string key, CancellationToken ct)
     {
         byte[]? stored = await Db.StringGetAsync(SessionKey(key));
+        stored ??= await MoveLegacySessionAsync(key, ct);
         return stored is null ? null : Deserialize(stored);
     }
 
-    public async Task<string?> FindKeyAsync(string publicId, CancellationToken ct) =>
-        await Db.StringGetAsync(PublicKey(publicId));
+    public async Task<string?> FindKeyAsync(string userId, string publicId, CancellationToken ct) =>
+        (string?)await Db.StringGetAsync(PublicKey(userId, publicId)) ?? await FindLegacyKeyAsync(publicId);
 
     public async Task<IReadOnlyList<(string Key, SessionRecord Record)>> ListByUserAsync(string userId, CancellationToken ct)
     {
         var db = Db;
+        await MoveLegacySessionsOfUserAsync(userId, ct);
         var members = await db.SetMembersAsync(UserKey(userId));
         if (members.Length == 0)
         {
             return [];
         }
         var keys = Array.ConvertAll(members, member => (string)member!);
-        var values = await db.StringGetAsync(Array.ConvertAll(keys, SessionKey));
+        // One GET per record (each in its own slot), pipelined.
+        var values = await Task.WhenAll(keys.Select(k => db.StringGetAsync(SessionKey(k))));
         var result = new List<(string, SessionRecord)>();
         var gone = new List<RedisValue>();
         for (var i = 0; i < keys.Length; i++)
@@ -124,14 +146,18 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
             return 0;
         }
         var db = Db;
-        // The session records first: once they are gone no instance can resolve these sessions.
-        var deleted = await db.KeyDeleteAsync([.. sessions.Select(s => SessionKey(s.Key))]);
-        await db.KeyDeleteAsync([.. sessions.Select(s => PublicKey(s.Record.PublicId))]);
+        // The session records first (one DEL per slot, pipelined): once they are gone no instance can resolve them.
+        var deleted = await Task.WhenAll(sessions.Select(s => db.KeyDeleteAsync(SessionKey(s.Key))));
+        var written = sessions.Select(s => SessionKey(s.Key)).ToList();
         foreach (var group in sessions.GroupBy(s => s.Record.UserId))
         {
+            // Same slot (the user's tag): one DEL and one SREM.
+            await db.KeyDeleteAsync([.. group.Select(s => PublicKey(group.Key, s.Record.PublicId))]);
             await db.SetRemoveAsync(UserKey(group.Key), [.. group.Select(s => (RedisValue)s.Key)]);
+            written.Add(UserKey(group.Key));
         }
-        return (int)deleted;
+        await ConfirmAsync(written, ct);
+        return deleted.Count(d => d);
     }
 
     public async Task<string?> TryLockRefreshAsync(string key, TimeSpan timeToLive, CancellationToken ct)
@@ -147,6 +173,9 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
     public Task ReleaseRefreshLockAsync(string key, string token, string? replacement, CancellationToken ct) =>
         Db.ScriptEvaluateAsync(ReleaseScript, new ReleaseArgs(LockKey(key), token, replacement ?? ""));
 
+    private Task ConfirmAsync(IEnumerable<RedisKey> keys, CancellationToken ct) =>
+        replicas is null ? Task.CompletedTask : replicas.ConfirmAsync(keys, ct);
+
     private static long Milliseconds(TimeSpan timeToLive) => (long)Math.Max(1, timeToLive.TotalMilliseconds);
 
     private static TimeSpan Positive(TimeSpan timeToLive) => TimeSpan.FromMilliseconds(Milliseconds(timeToLive));
@@ -159,7 +188,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis) : ISessionSt
         ?? throw new JsonException("A stored session record is null.");
 
     // Script parameters: RedisKey members travel as KEYS, the rest as ARGV.
-    internal sealed record CompareAndSetArgs(RedisKey sessionKey, RedisKey publicKey, RedisKey userKey, byte[] expected, byte[] next, long ttl);
+    internal sealed record CompareAndSetArgs(RedisKey sessionKey, byte[] expected, byte[] next, long ttl);
 
     internal sealed record ReleaseArgs(RedisKey lockKey, string token, string replacement);
 }

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Gateway.Contracts;
 using Microsoft.Extensions.Options;
 using SessionApi.Events;
 using SessionApi.Options;
+using SessionApi.Storage;
 using SessionApi.Supabase;
 using SessionApi.Tokens;
 
@@ -154,7 +156,7 @@ public sealed class SessionService(
                 {
                     throw new InvalidSessionRequestException("'sessionId' must be a UUID.");
                 }
-                var key = await store.FindKeyAsync(publicId.ToString(), ct);
+                var key = await store.FindKeyAsync(current.UserId, publicId.ToString(), ct);
                 var target = key is null ? null : await store.GetAsync(key, ct);
                 if (target is null || target.UserId != current.UserId)
                 {
@@ -210,7 +212,7 @@ public sealed class SessionService(
                 continue;
             }
             // Null when the session ended meanwhile: nothing to refresh then.
-            await store.ModifyAsync(key, stored => stored with { User = change(stored.User) }, stored => TimeToLive(stored, now), ct);
+            await store.ModifyAsync(key, stored => stored with { User = change(stored.User) }, stored => TimeToLive(stored, now), ct, confirmOnReplica: true);
             changed.Add(record.PublicId);
         }
         if (changed.Count > 0)
@@ -229,10 +231,21 @@ public sealed class SessionService(
         // Redis first: once this returns, no instance can resolve these sessions (fail closed). Neither step
         // follows the caller's cancellation: a revoke whose event never went out would leave Proxy caches stale.
         // Both are bounded by the Redis command timeout.
-        await store.DeleteAsync(targets, CancellationToken.None);
+        // A deletion no replica acknowledged is not confirmed (503: a failover could bring the sessions back), but it
+        // did happen on the master: the event still goes out so no Proxy keeps serving them from its cache.
+        ExceptionDispatchInfo? unconfirmed = null;
+        try
+        {
+            await store.DeleteAsync(targets, CancellationToken.None);
+        }
+        catch (ReplicaAcknowledgementException e)
+        {
+            unconfirmed = ExceptionDispatchInfo.Capture(e);
+        }
         Revoked.Add(targets.Count);
         Ended.Add(targets.Count);
         await events.PublishAsync(new SessionEvent("revoked", targets[0].Record.UserId, targets.Select(t => t.Record.PublicId).ToList(), reason), CancellationToken.None);
+        unconfirmed?.Throw();
         var now = time.GetUtcNow();
         foreach (var (_, record) in targets)
         {

@@ -20,6 +20,9 @@ public static class RedisRegistration
     /// in Development only, <c>Redis:TrustDevCertificate</c> (default true: the ASP.NET Core development certificate,
     /// which Aspire's local Redis serves) and <c>Redis:AllowUntrustedCertificate</c>.
     /// A missing or invalid connection string stops startup here, with a message naming the setting.
+    /// A cluster (Azure Managed Redis with the OSS policy) needs nothing more than its endpoint(s): the client discovers
+    /// the nodes and follows failovers. Writes that must survive a failover are confirmed on a replica
+    /// (<see cref="ReplicaAcknowledgement"/>, <c>Redis:ReplicaAcks</c>, <c>Redis:ReplicaAckTimeout</c>).
     /// </summary>
     public static IHostApplicationBuilder AddSessionRedis(this IHostApplicationBuilder builder)
     {
@@ -43,6 +46,10 @@ public static class RedisRegistration
             options.ClientName ??= builder.Environment.ApplicationName;
             trust.Apply(options);
         });
+        builder.Services.AddOptions<ReplicaAckOptions>().BindConfiguration(ReplicaAckOptions.Section)
+            .Validate(o => o.IsValid, $"Setting '{SettingsSection}:ReplicaAcks' must be 'auto' or a number from 0 to 5, and '{SettingsSection}:ReplicaAckTimeout' a time span above 0 and at most 10 s.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ReplicaAcknowledgement>();
         // The client writes a multi-line endpoint summary at Information on every (re)connect; failures stay visible.
         builder.Logging.AddFilter("StackExchange.Redis", LogLevel.Warning);
         return builder;

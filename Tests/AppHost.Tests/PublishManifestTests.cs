@@ -31,6 +31,22 @@ public sealed class PublishManifestTests(PublishedManifest manifest) : IClassFix
     }
 
     [Fact]
+    public void The_proxy_and_the_sessionapi_are_deployed_as_several_replicas_sharing_redis()
+    {
+        foreach (var service in new[] { "proxy", "sessionapi" })
+        {
+            Assert.True(Resource(service).TryGetProperty("replicas", out var replicas) && replicas.GetInt32() >= 2,
+                $"{service} is deployed as a single instance: {Resource(service)}");
+        }
+        // Every SessionApi replica signs with the same keys (parameters, not a per-process key) and reaches the same Redis.
+        var env = Resource("sessionapi").GetProperty("env");
+        Assert.Matches(@"^\{[a-z0-9-]+\.value\}$", env.GetProperty("Identity__SigningKeyPem").GetString());
+        Assert.Contains("{redis.connectionString}", env.GetProperty("ConnectionStrings__redis").GetString());
+        // SampleWeb, the sample page host, stays one instance.
+        Assert.False(Resource("sampleweb").TryGetProperty("replicas", out _));
+    }
+
+    [Fact]
     public void No_local_stand_in_reaches_a_deployment()
     {
         var names = Resources().Select(r => r.Name).ToList();

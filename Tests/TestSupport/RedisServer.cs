@@ -21,6 +21,9 @@ public sealed record RedisServerOptions
 
     /// <summary>With <see cref="Tls"/>: mark the certificate like the ASP.NET Core development certificate (the one Aspire's local Redis uses).</summary>
     public bool TlsLooksLikeAspNetDevCertificate { get; init; }
+
+    /// <summary>More redis-server arguments, e.g. the cluster settings of <see cref="RedisCluster"/>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 }
 
 /// <summary>
@@ -115,6 +118,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             args.AddRange(["--user", user.User, "on", ">" + user.Password, "~*", "&*", "+@all"]);
         }
+        args.AddRange(_options.ExtraArguments);
         args.ForEach(info.ArgumentList.Add);
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (is it installed?)");
         _process.OutputDataReceived += (_, e) => Record(e.Data);

@@ -58,6 +58,7 @@ public static class BenchRun
             await Group("revocation", () => new RevocationScenario(stack, options, Log).RunAsync(results, sessions, ct));
             await Group("memory", () => new MemoryScenario(stack, options, Log).RunAsync(results, sessions, ct));
             await Group("scale", () => new ScaleScenario(stack, options, Log).RunAsync(results, session, sessions, ct));
+            await Group("cluster", () => new ClusterScenario(stack, options, Log).RunAsync(results, ct));
 
             if (stack.Proxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase) ||
                 stack.EmulatorProxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase))

@@ -18,6 +18,9 @@ public sealed record GatewayStackOptions
     /// </summary>
     public string? UserWebhookSecret { get; init; }
 
+    /// <summary>Use this Redis (e.g. a <see cref="RedisCluster"/>) instead of starting a redis-server; <see cref="GatewayStack.Redis"/> is then null.</summary>
+    public string? RedisConnectionString { get; init; }
+
     /// <summary>Extra settings per service, e.g. ["Proxy"] = { ["Gateway:RateLimits:Enabled"] = "true" }.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Extra { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string?>>();
@@ -31,7 +34,9 @@ public sealed record GatewayStackOptions
 public sealed class GatewayStack : IAsyncLifetime
 {
     private readonly List<ServiceProcess> _extraProxies = [];
+    private readonly List<ServiceProcess> _extraSessionApis = [];
     private Dictionary<string, string?> _proxySettings = [];
+    private Dictionary<string, string?> _sessionApiSettings = [];
 
     public GatewayStack() : this(new GatewayStackOptions(), true)
     {
@@ -66,10 +71,11 @@ public sealed class GatewayStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var redis = RedisServer.StartAsync();
+        var redis = Options.RedisConnectionString is null ? RedisServer.StartAsync() : Task.FromResult<RedisServer>(null!);
         var postgres = PostgresServer.StartAsync();
         Redis = await redis;
         Postgres = await postgres;
+        var redisConnectionString = Options.RedisConnectionString ?? Redis.ConnectionString;
         DatabaseConnectionString = await Postgres.CreateDatabaseAsync("emulator");
 
         var proxyPort = FreePort.Next();
@@ -83,9 +89,9 @@ public sealed class GatewayStack : IAsyncLifetime
         }), readyPath: "/auth/v1/health");
 
         using var identityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        SessionApi = await ServiceProcess.StartAsync("sessionapi", "SessionApi", With("SessionApi", new()
+        _sessionApiSettings = With("SessionApi", new()
         {
-            ["ConnectionStrings:redis"] = Redis.ConnectionString,
+            ["ConnectionStrings:redis"] = redisConnectionString,
             ["SessionApi:CallerKey"] = SessionApiCallerKey,
             ["Jwt:Secret"] = LocalSupabaseKeys.JwtSecret,
             ["Jwt:LifetimeSeconds"] = Options.JwtLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -94,7 +100,8 @@ public sealed class GatewayStack : IAsyncLifetime
             ["Supabase:Url"] = EmulatorUrl.ToString().TrimEnd('/'),
             ["Supabase:AnonKey"] = LocalSupabaseKeys.AnonKey,
             ["Supabase:ServiceKey"] = LocalSupabaseKeys.ServiceRoleKey,
-        }));
+        });
+        SessionApi = await ServiceProcess.StartAsync("sessionapi", "SessionApi", _sessionApiSettings);
 
         if (Options.WithSampleWeb)
         {
@@ -130,17 +137,32 @@ public sealed class GatewayStack : IAsyncLifetime
         }
     }
 
-    /// <summary>A second Proxy instance sharing the same SessionApi (its own origin is also trusted).</summary>
-    public async Task<ServiceProcess> StartExtraProxyAsync()
+    /// <summary>
+    /// A second Proxy instance (its own origin is also trusted) sharing the same SessionApi, or talking to
+    /// <paramref name="sessionApi"/> (from <see cref="StartExtraSessionApiAsync"/>).
+    /// </summary>
+    public async Task<ServiceProcess> StartExtraProxyAsync(ServiceProcess? sessionApi = null)
     {
         var port = FreePort.Next();
         var settings = new Dictionary<string, string?>(_proxySettings)
         {
             ["Gateway:PublicOrigins:1"] = $"http://127.0.0.1:{port}",
         };
+        if (sessionApi is not null)
+        {
+            settings["Gateway:SessionApiUrl"] = sessionApi.Url.ToString().TrimEnd('/');
+        }
         var proxy = await ServiceProcess.StartAsync($"proxy-{_extraProxies.Count + 2}", "Proxy", settings, port);
         _extraProxies.Add(proxy);
         return proxy;
+    }
+
+    /// <summary>Another SessionApi instance with the same settings (same Redis, keys and caller key).</summary>
+    public async Task<ServiceProcess> StartExtraSessionApiAsync()
+    {
+        var sessionApi = await ServiceProcess.StartAsync($"sessionapi-{_extraSessionApis.Count + 2}", "SessionApi", _sessionApiSettings);
+        _extraSessionApis.Add(sessionApi);
+        return sessionApi;
     }
 
     /// <summary>Runs <c>node Tests/js/&lt;script&gt;</c> with this stack's URLs and keys in its environment.</summary>
@@ -156,9 +178,9 @@ public sealed class GatewayStack : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var proxy in _extraProxies)
+        foreach (var process in _extraProxies.Concat(_extraSessionApis))
         {
-            await proxy.DisposeAsync();
+            await process.DisposeAsync();
         }
         await DisposeQuietly(Proxy);
         await DisposeQuietly(SampleWeb);

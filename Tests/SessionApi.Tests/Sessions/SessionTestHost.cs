@@ -28,11 +28,17 @@ public sealed class SessionTestHost : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
 
     public SessionTestHost(RedisServer redis, ManualTime time, Dictionary<string, string?>? overrides = null)
+        : this(redis.ConnectionString, time, overrides)
+    {
+    }
+
+    /// <summary>Against any Redis deployment, e.g. a <see cref="RedisCluster"/>.</summary>
+    public SessionTestHost(string redisConnectionString, ManualTime time, Dictionary<string, string?>? overrides = null)
     {
         Time = time;
         _settings = new()
         {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["ConnectionStrings:redis"] = redisConnectionString,
             ["SessionApi:CallerKey"] = CallerKey,
             ["Jwt:Secret"] = LocalSupabaseKeys.JwtSecret,
             ["Jwt:LifetimeSeconds"] = "300",
