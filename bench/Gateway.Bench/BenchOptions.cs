@@ -51,11 +51,7 @@ public sealed record BenchOptions
 
     public string OutputDirectory { get; init; } = Path.Combine(TestSupport.RepoPaths.Root, "bench", "results");
 
-<<<<<<< HEAD
-    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, scale); empty = all.</summary>
-=======
-    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, cluster); empty = all.</summary>
->>>>>>> main
+    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, scale, cluster); empty = all.</summary>
     public HashSet<string> Only { get; init; } = [];
 
     public bool Runs(string group) => Only.Count == 0 || Only.Contains(group);
@@ -76,11 +72,7 @@ public sealed record BenchOptions
           --redis-fsync-always Redis with appendfsync always (the AppHost's and the test fixture's setting) instead of snapshots only
           --no-rate-limits     the Proxies skip their rate limits (runs before issue 17 did: sign-in without the limiter's round trip)
           --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
-<<<<<<< HEAD
-          --only <groups>      comma list of http,signin,realtime,revocation,memory,scale (scale needs memory)
-=======
-          --only <groups>      comma list of http,signin,realtime,revocation,memory,cluster
->>>>>>> main
+          --only <groups>      comma list of http,signin,realtime,revocation,memory,scale,cluster (scale needs memory)
           --out <dir>          where latest.json and latency.svg go (default bench/results)
         """;
 
