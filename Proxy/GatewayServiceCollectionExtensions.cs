@@ -20,7 +20,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatewaySettings();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<SessionCookiePolicy>();
-        services.AddHttpClient<SessionApiClient>().ConfigurePrimaryHttpMessageHandler(WithoutCookies);
+        services.AddHttpClient<SessionApiClient>().ConfigurePrimaryHttpMessageHandler(SessionApiClient.CreateHandler).SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.AddMetrics();
         services.AddSingleton<SessionTelemetry>();
         services.AddSingleton<SessionCache>();

@@ -17,5 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# 5,000 relayed sockets need ~10,000 descriptors in the Proxy and 5,000 in the harness and the emulator.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 dotnet build bench/Gateway.Bench/Gateway.Bench.csproj -c Release --nologo -v quiet -clp:ErrorsOnly
 exec dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll "$@"

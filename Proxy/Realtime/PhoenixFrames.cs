@@ -115,8 +115,11 @@ public static class PhoenixFrames
     /// </summary>
     public static ServerFrameDecision InspectServerMessage(ReadOnlySpan<byte> utf8)
     {
+        // Unlike client text, Realtime's own envelope fields are never escaped (its encoder escapes only quotes,
+        // backslashes and control characters, none of which are in these names or in our "gw-" refs), so the byte
+        // search alone decides: a broadcast whose payload holds escapes passes without a parse.
         var mayMatter = utf8.IndexOf(QuotedClose) >= 0 || utf8.IndexOf(QuotedGatewayRef) >= 0 ||
-            (utf8.IndexOf(QuotedReply) >= 0 && utf8.IndexOf(QuotedError) >= 0) || utf8.IndexOf((byte)'\\') >= 0;
+            (utf8.IndexOf(QuotedReply) >= 0 && utf8.IndexOf(QuotedError) >= 0);
         if (!mayMatter || !TryParse(utf8, out var root, out var envelope, out _))
         {
             return ServerFrameDecision.PassThrough;

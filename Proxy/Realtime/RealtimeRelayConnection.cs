@@ -10,39 +10,31 @@ public sealed record RelayToken(string AccessToken, DateTimeOffset? ExpiresAt);
 public sealed record RelaySession(string? Cookie, string? SessionId, RelayToken Token);
 
 /// <summary>
-/// One relayed socket: two pumps copy messages frame by frame (client → Realtime rewriting tokens, Realtime → client
-/// tracking channel closes), a rotation loop pushes fresh tokens for joined channels before the current one expires,
-/// and the session's revocation closes the client with 4001.
+/// One relayed socket: runs two <see cref="RelayPump"/>s (client → Realtime, Realtime → client) that share a
+/// <see cref="PhoenixInterceptor"/>, and a <see cref="RelayTokenRotator"/>; owns the closing handshake of both sides
+/// (a revoked session closes the client with 4001, a peer that does not answer a close in time is dropped).
 /// </summary>
-internal sealed class RealtimeRelayConnection : IDisposable
+internal sealed class RealtimeRelayConnection : IRelayLifetime, IDisposable
 {
     /// <summary>Close code (application range) the client sees when its session was revoked or ended.</summary>
     public const int SessionRevokedCloseCode = 4001;
     public const string SessionRevokedReason = "session revoked";
 
-    private const int ReceiveChunkBytes = 16 * 1024;
-    private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
-    private static readonly TimeSpan MinimumRotationDelay = TimeSpan.FromMilliseconds(200);
-
-    private readonly WebSocket _client;
-    private readonly WebSocket _upstream;
-    private readonly SemaphoreSlim _clientSend = new(1, 1);
-    private readonly SemaphoreSlim _upstreamSend = new(1, 1);
-    private readonly JoinedTopics _topics = new();
-    private readonly RelaySession _session;
-    private readonly PhoenixSerializer _serializer;
-    private readonly ISessionCache _sessions;
+    private readonly RelaySocket _client;
+    private readonly RelaySocket _upstream;
+    private readonly PhoenixInterceptor _interceptor;
+    private readonly RelayPump _clientPump;
+    private readonly RelayPump _upstreamPump;
+    private readonly RelayTokenRotator _rotator;
     private readonly RealtimeRelayOptions _options;
     private readonly RealtimeTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort;
-    private RelayToken _token;
     private readonly Lock _closeGate = new();
     private Task _closeTask = Task.CompletedTask;
     private int _closing;
-    private long _gatewayRefs;
 
     public RealtimeRelayConnection(
         WebSocket client,
@@ -55,31 +47,41 @@ internal sealed class RealtimeRelayConnection : IDisposable
         TimeProvider time,
         ILogger logger)
     {
-        _client = client;
-        _upstream = upstream;
-        _session = session;
-        _token = session.Token;
-        _serializer = serializer;
-        _sessions = sessions;
+        _client = new RelaySocket(client);
+        _upstream = new RelaySocket(upstream);
         _options = options;
         _telemetry = telemetry;
         _time = time;
         _logger = logger;
         _abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        _interceptor = new PhoenixInterceptor(session.Token, telemetry, logger);
+        _clientPump = new RelayPump(_client, _upstream, RelayDirection.ClientToUpstream, _interceptor, this, options, telemetry, logger);
+        _upstreamPump = new RelayPump(_upstream, _client, RelayDirection.UpstreamToClient, _interceptor, this, options, telemetry, logger);
+        _rotator = new RelayTokenRotator(session.Cookie, serializer, _interceptor, _upstream, this, sessions, options, telemetry, time, logger)
+        {
+            SessionEnded = CloseForSessionEnd,
+        };
     }
 
     /// <summary>The channels the client has joined (for tests and diagnostics).</summary>
-    public JoinedTopics Topics => _topics;
+    public JoinedTopics Topics => _interceptor.Topics;
+
+    public bool Closing => Volatile.Read(ref _closing) == 1;
+
+    public CancellationToken Aborted => _abort.Token;
 
     /// <summary>Relays until both sides are closed (or dropped after <see cref="RealtimeRelayOptions.CloseTimeout"/>).</summary>
     public async Task RunAsync(CancellationToken revoked, CancellationToken requestAborted)
     {
         using var onAborted = requestAborted.Register(static state => ((RealtimeRelayConnection)state!).Abort(), this);
         using var onRevoked = revoked.Register(static state => ((RealtimeRelayConnection)state!).CloseForSessionEnd(), this);
+        // Receives and sends run without a token (a cancellable one costs a registration per call); dropping the
+        // sockets is what ends them when the close deadline passes.
+        using var onDeadline = _abort.Token.Register(static state => ((RealtimeRelayConnection)state!).AbortSockets(), this);
 
-        var clientPump = PumpAsync(fromClient: true);
-        var upstreamPump = PumpAsync(fromClient: false);
-        var rotation = RotateAsync(_stop.Token);
+        var clientPump = _clientPump.RunAsync();
+        var upstreamPump = _upstreamPump.RunAsync();
+        var rotation = _rotator.RunAsync(_stop.Token);
 
         var first = await Task.WhenAny(clientPump, upstreamPump);
         var other = first == clientPump ? upstreamPump : clientPump;
@@ -97,22 +99,27 @@ internal sealed class RealtimeRelayConnection : IDisposable
         await closing; // bounded by CloseTimeout; nothing may touch the sockets after we return
 
         // Complete a closing handshake a peer started that no answer from the other side completed.
-        await EchoCloseAsync(_client, _clientSend);
-        await EchoCloseAsync(_upstream, _upstreamSend);
+        await EchoCloseAsync(_client);
+        await EchoCloseAsync(_upstream);
     }
 
     public void Dispose()
     {
         _stop.Dispose();
         _abort.Dispose();
-        _clientSend.Dispose();
-        _upstreamSend.Dispose();
+        _client.Dispose();
+        _upstream.Dispose();
+    }
+
+    private void AbortSockets()
+    {
+        _client.Socket.Abort();
+        _upstream.Socket.Abort();
     }
 
     private void Abort()
     {
-        _client.Abort();
-        _upstream.Abort();
+        AbortSockets();
         try
         {
             _abort.Cancel();
@@ -130,8 +137,7 @@ internal sealed class RealtimeRelayConnection : IDisposable
         }
     }
 
-    /// <summary>Starts closing both sides once; returns false when a close was already under way.</summary>
-    private bool BeginClose(WebSocketCloseStatus clientStatus, string reason, WebSocketCloseStatus upstreamStatus)
+    public bool BeginClose(WebSocketCloseStatus clientStatus, string reason, WebSocketCloseStatus upstreamStatus)
     {
         lock (_closeGate)
         {
@@ -146,11 +152,18 @@ internal sealed class RealtimeRelayConnection : IDisposable
         }
     }
 
+    public async Task ForwardCloseAsync(WebSocket source, RelaySocket destination)
+    {
+        Interlocked.Exchange(ref _closing, 1);
+        await _stop.CancelAsync();
+        await SendCloseAsync(destination, Sendable(source.CloseStatus), source.CloseStatusDescription);
+    }
+
     private async Task CloseBothAsync(WebSocketCloseStatus clientStatus, string reason, WebSocketCloseStatus upstreamStatus)
     {
         await Task.WhenAll(
-            SendCloseAsync(_client, _clientSend, clientStatus, reason),
-            SendCloseAsync(_upstream, _upstreamSend, upstreamStatus, reason));
+            SendCloseAsync(_client, clientStatus, reason),
+            SendCloseAsync(_upstream, upstreamStatus, reason));
         try
         {
             _abort.CancelAfter(_options.CloseTimeout);
@@ -161,12 +174,13 @@ internal sealed class RealtimeRelayConnection : IDisposable
     }
 
     /// <summary>Sends a close frame unless this side is already closed; a peer that blocks the send is dropped.</summary>
-    private async Task SendCloseAsync(WebSocket socket, SemaphoreSlim gate, WebSocketCloseStatus status, string? reason)
+    private async Task SendCloseAsync(RelaySocket side, WebSocketCloseStatus status, string? reason)
     {
+        var socket = side.Socket;
         bool entered;
         try
         {
-            entered = await gate.WaitAsync(_options.CloseTimeout);
+            entered = await side.SendLock.WaitAsync(_options.CloseTimeout);
         }
         catch (ObjectDisposedException)
         {
@@ -191,15 +205,16 @@ internal sealed class RealtimeRelayConnection : IDisposable
         }
         finally
         {
-            gate.Release();
+            side.SendLock.Release();
         }
     }
 
-    private async Task EchoCloseAsync(WebSocket socket, SemaphoreSlim gate)
+    private async Task EchoCloseAsync(RelaySocket side)
     {
+        var socket = side.Socket;
         if (socket.State == WebSocketState.CloseReceived)
         {
-            await SendCloseAsync(socket, gate, Sendable(socket.CloseStatus), socket.CloseStatusDescription);
+            await SendCloseAsync(side, Sendable(socket.CloseStatus), socket.CloseStatusDescription);
         }
         if (socket.State != WebSocketState.Closed)
         {
@@ -207,254 +222,7 @@ internal sealed class RealtimeRelayConnection : IDisposable
         }
     }
 
-    private async Task PumpAsync(bool fromClient)
-    {
-        var source = fromClient ? _client : _upstream;
-        var destination = fromClient ? _upstream : _client;
-        var gate = fromClient ? _upstreamSend : _clientSend;
-        var direction = fromClient ? "client_to_upstream" : "upstream_to_client";
-        var message = new PooledMessageBuffer(ReceiveChunkBytes);
-        var holdingGate = false;   // a fragmented message is being streamed: nothing else may be sent in between
-        long messageBytes = 0;
-
-        try
-        {
-            while (true)
-            {
-                var received = await source.ReceiveAsync(message.GetMemory(ReceiveChunkBytes), _abort.Token);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
-                    await ForwardCloseAsync(source, destination, gate, holdingGate);
-                    holdingGate = false;
-                    return;
-                }
-
-                message.Advance(received.Count);
-                messageBytes += received.Count;
-                if (Volatile.Read(ref _closing) == 1)
-                {
-                    message.Reset(); // closing: read until the peer's close frame, forward nothing more
-                    continue;
-                }
-
-                if (fromClient && messageBytes > _options.MaxMessageBytes)
-                {
-                    BeginClose(WebSocketCloseStatus.MessageTooBig, "message too big", WebSocketCloseStatus.NormalClosure);
-                    message.Reset();
-                    continue;
-                }
-
-                var streamed = received.MessageType == WebSocketMessageType.Binary || holdingGate ||
-                    (!fromClient && messageBytes > _options.MaxMessageBytes);
-                if (streamed)
-                {
-                    // Binary frames are never rewritten, and server text too large to inspect is passed as it comes.
-                    if (!holdingGate)
-                    {
-                        await gate.WaitAsync(_abort.Token);
-                        holdingGate = true;
-                    }
-                    await destination.SendAsync(message.Written, received.MessageType, received.EndOfMessage, _abort.Token);
-                    message.Reset();
-                    if (received.EndOfMessage)
-                    {
-                        holdingGate = false;
-                        gate.Release();
-                    }
-                }
-                else if (received.EndOfMessage)
-                {
-                    await RelayTextAsync(message.Written, fromClient, destination, gate);
-                    message.Reset();
-                }
-
-                if (received.EndOfMessage)
-                {
-                    _telemetry.FrameRelayed(direction, received.MessageType == WebSocketMessageType.Binary ? "binary" : "text");
-                    messageBytes = 0;
-                }
-            }
-        }
-        catch (Exception exception) when (IsConnectionFailure(exception))
-        {
-            RealtimeLog.PumpFailed(_logger, direction, exception);
-            if (fromClient)
-            {
-                BeginClose(WebSocketCloseStatus.EndpointUnavailable, "client went away", WebSocketCloseStatus.EndpointUnavailable);
-            }
-            else
-            {
-                BeginClose(WebSocketCloseStatus.InternalServerError, "realtime connection lost", WebSocketCloseStatus.NormalClosure);
-            }
-        }
-        finally
-        {
-            if (holdingGate)
-            {
-                gate.Release();
-            }
-            message.Dispose();
-        }
-    }
-
-    /// <summary>A complete text message: client joins and token updates carry our token; server closes untrack topics.</summary>
-    private async Task RelayTextAsync(ReadOnlyMemory<byte> text, bool fromClient, WebSocket destination, SemaphoreSlim gate)
-    {
-        // Rewriting happens under the upstream send lock so a rotation cannot slip between reading the token and
-        // sending the join: either the join carries the new token or the rotation sees the topic.
-        await gate.WaitAsync(_abort.Token);
-        try
-        {
-            var payload = text;
-            if (fromClient)
-            {
-                var decision = PhoenixFrames.InspectClientMessage(text.Span, Volatile.Read(ref _token).AccessToken);
-                if (decision.Drop)
-                {
-                    RealtimeLog.DroppedAmbiguousMessage(_logger);
-                    return;
-                }
-                if (decision.Envelope is { } envelope)
-                {
-                    if (envelope.Event == PhoenixFrames.JoinEvent)
-                    {
-                        _topics.Joined(envelope.Topic, envelope.JoinRef ?? envelope.Ref);
-                    }
-                    else if (envelope.Event == PhoenixFrames.LeaveEvent)
-                    {
-                        _topics.Left(envelope.Topic);
-                    }
-                }
-                if (decision.Rewritten is { } rewritten)
-                {
-                    _telemetry.TokenRewritten(decision.Envelope!.Event);
-                    payload = rewritten;
-                }
-            }
-            else
-            {
-                var decision = PhoenixFrames.InspectServerMessage(text.Span);
-                if (decision.Drop)
-                {
-                    return; // Realtime's answer to one of our own access_token pushes
-                }
-                if (decision.Envelope is { Event: PhoenixFrames.CloseEvent } closed)
-                {
-                    _topics.Ended(closed.Topic, closed.JoinRef ?? closed.Ref);
-                }
-                else if (decision is { JoinRefused: true, Envelope: { } refused })
-                {
-                    _topics.JoinRefused(refused.Topic, refused.Ref);
-                }
-            }
-            await destination.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    private async Task ForwardCloseAsync(WebSocket source, WebSocket destination, SemaphoreSlim gate, bool holdingGate)
-    {
-        if (holdingGate)
-        {
-            gate.Release(); // a half-sent fragmented message cannot be finished; the close ends it
-        }
-        Interlocked.Exchange(ref _closing, 1);
-        await _stop.CancelAsync();
-        await SendCloseAsync(destination, gate, Sendable(source.CloseStatus), source.CloseStatusDescription);
-    }
-
-    /// <summary>
-    /// Before the injected token expires, asks the session cache for a fresh one and pushes it to every joined
-    /// channel (Realtime closes channels whose token expired and the client does not know it should refresh).
-    /// </summary>
-    private async Task RotateAsync(CancellationToken stop)
-    {
-        if (_session.Cookie is not { } cookie)
-        {
-            return; // an anonymous socket uses the project key, which does not expire
-        }
-        try
-        {
-            while (true)
-            {
-                var current = Volatile.Read(ref _token);
-                if (current.ExpiresAt is not { } expiresAt)
-                {
-                    return;
-                }
-                var delay = (expiresAt - _time.GetUtcNow()) * _options.RotateAfterFraction;
-                await Task.Delay(delay > MinimumRotationDelay ? delay : MinimumRotationDelay, _time, stop);
-
-                SessionLookup next;
-                try
-                {
-                    next = await _sessions.LookupAsync(cookie, stop);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    RealtimeLog.RotationFailed(_logger, exception);
-                    next = new SessionLookup(SessionState.Unavailable, cookie, null);
-                }
-
-                switch (next)
-                {
-                    case { State: SessionState.Live, Live: { } live }:
-                        if (!live.Carries(current.AccessToken))
-                        {
-                            var token = live.AccessToken;
-                            Volatile.Write(ref _token, new RelayToken(token, live.TokenExpiresAt));
-                            await PushTokenAsync(token, stop);
-                        }
-                        break;
-                    case { State: SessionState.Unavailable }:
-                        if (_time.GetUtcNow() >= expiresAt)
-                        {
-                            BeginClose(TryAgainLater, "session store unavailable", WebSocketCloseStatus.NormalClosure);
-                            return;
-                        }
-                        break; // try again; the current token is still valid for a while
-                    default:
-                        CloseForSessionEnd();
-                        return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception exception) when (IsConnectionFailure(exception))
-        {
-            RealtimeLog.RotationFailed(_logger, exception);
-        }
-    }
-
-    private async Task PushTokenAsync(string accessToken, CancellationToken stop)
-    {
-        using var activity = RealtimeTelemetry.ActivitySource.StartActivity("realtime.rotate_token");
-        await _upstreamSend.WaitAsync(stop);
-        try
-        {
-            var topics = _topics.Snapshot();
-            foreach (var (topic, joinRef) in topics)
-            {
-                var reference = PhoenixFrames.GatewayRefPrefix + Interlocked.Increment(ref _gatewayRefs).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var push = PhoenixFrames.AccessTokenMessage(_serializer, topic, joinRef, reference, accessToken);
-                await _upstream.SendAsync(push, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
-            }
-            activity?.SetTag("realtime.topics", topics.Length);
-            _telemetry.TokenRotated();
-            RealtimeLog.Rotated(_logger, topics.Length);
-        }
-        finally
-        {
-            _upstreamSend.Release();
-        }
-    }
-
-    private static bool IsConnectionFailure(Exception exception) =>
+    internal static bool IsConnectionFailure(Exception exception) =>
         exception is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException;
 
     /// <summary>A close status that may be sent on the wire (1005/1006/1015 only describe what happened locally).</summary>

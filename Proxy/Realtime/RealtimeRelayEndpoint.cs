@@ -78,7 +78,7 @@ internal sealed class RealtimeRelayEndpoint(
         var vsn = context.Request.Query["vsn"].FirstOrDefault() ?? RealtimeUpstream.DefaultVsn;
         var upstreamUri = upstream.BuildUri(context.Request.Query);
         using var upstreamSocket = new ClientWebSocket();
-        if (!await ConnectUpstreamAsync(context, upstreamSocket, upstreamUri))
+        if (!await ConnectUpstreamAsync(context, upstreamSocket, upstreamUri, upstream.Invoker))
         {
             return;
         }
@@ -111,7 +111,7 @@ internal sealed class RealtimeRelayEndpoint(
         }
     }
 
-    private async Task<bool> ConnectUpstreamAsync(HttpContext context, ClientWebSocket socket, Uri uri)
+    private async Task<bool> ConnectUpstreamAsync(HttpContext context, ClientWebSocket socket, Uri uri, HttpMessageInvoker invoker)
     {
         using var activity = RealtimeTelemetry.ActivitySource.StartActivity("realtime.connect", ActivityKind.Client);
         socket.Options.CollectHttpResponseDetails = true;
@@ -126,7 +126,7 @@ internal sealed class RealtimeRelayEndpoint(
         timeout.CancelAfter(_options.ConnectTimeout);
         try
         {
-            await socket.ConnectAsync(uri, timeout.Token);
+            await socket.ConnectAsync(uri, invoker, timeout.Token);
             return true;
         }
         catch (Exception exception) when (exception is WebSocketException or HttpRequestException or OperationCanceledException or IOException)

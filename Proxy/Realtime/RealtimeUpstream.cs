@@ -5,8 +5,22 @@ using Proxy.Options;
 namespace Proxy.Realtime;
 
 /// <summary>The Realtime websocket behind the Supabase API gateway: <c>ws(s)://&lt;Supabase:Url&gt;/realtime/v1/websocket</c>.</summary>
-public sealed class RealtimeUpstream(IOptions<SupabaseOptions> options)
+public sealed class RealtimeUpstream(IOptions<SupabaseOptions> options) : IDisposable
 {
+    /// <summary>
+    /// One handler for every upstream socket: without it each <see cref="System.Net.WebSockets.ClientWebSocket"/>
+    /// builds a handler of its own, which thousands of open sockets pay for in memory. No cookies (the relay speaks
+    /// for many users), the same connect limit as the other upstream clients.
+    /// </summary>
+    public HttpMessageInvoker Invoker { get; } = new(new SocketsHttpHandler
+    {
+        UseCookies = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        AllowAutoRedirect = false,
+    });
+
+    public void Dispose() => Invoker.Dispose();
+
     /// <summary>Serializer version Phoenix assumes when the client names none.</summary>
     public const string DefaultVsn = "1.0.0";
 

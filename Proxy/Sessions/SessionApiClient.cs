@@ -29,6 +29,22 @@ public sealed class SessionApiClient
 
     public HttpClient Http => _http;
 
+    /// <summary>
+    /// The transport to the SessionApi. Sign-ins and cache misses are sparse next to the requests the cache answers,
+    /// so idle connections are kept for minutes (the default drops them after one) and a sign-in does not pay a new
+    /// connection; connections are still renewed every few minutes so a redeployed SessionApi is picked up. No
+    /// cookies: the client speaks for every user. Used with an infinite handler lifetime (the factory's two-minute
+    /// handler rotation would start each new handler with an empty pool).
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler() => new()
+    {
+        UseCookies = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(4),
+        AllowAutoRedirect = false,
+    };
+
     public Task<CreateSessionResponse?> CreateAsync(CreateSessionRequest request, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "internal/v1/sessions", JsonContent.Create(request, SessionApiJsonContext.Default.CreateSessionRequest),
             SessionApiJsonContext.Default.CreateSessionResponse, ct);

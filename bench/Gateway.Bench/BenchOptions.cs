@@ -25,6 +25,18 @@ public sealed record BenchOptions
 
     public int IdleSessions { get; init; } = 2000;
 
+    /// <summary>Sessions in the Proxy's cache for the scale row (scenario 9).</summary>
+    public int ScaleSessions { get; init; } = 100_000;
+
+    /// <summary>Concurrent Realtime sockets through one Proxy (scenario 9).</summary>
+    public int ScaleSockets { get; init; } = 5000;
+
+    /// <summary>Of those, the sockets held by one user who is then signed out everywhere.</summary>
+    public int RevokeSockets { get; init; } = 100;
+
+    /// <summary>Seconds the scale scenario waits at its two high-water marks (100,000 sessions, 5,000 sockets) so a heap dump can be taken.</summary>
+    public int PauseForDumps { get; init; }
+
     /// <summary>Broadcasts in flight between the realtime publisher and receiver.</summary>
     public int RealtimeWindow { get; init; } = 32;
 
@@ -34,9 +46,12 @@ public sealed record BenchOptions
     /// <summary>Log level of the Proxies (Warning, as a production config would set; Information = the built-in default).</summary>
     public string ProxyLogLevel { get; init; } = "Warning";
 
+    /// <summary>The Proxies' rate limits (on, as shipped, with budgets the bench never reaches; off = the runs before issue 17).</summary>
+    public bool RateLimits { get; init; } = true;
+
     public string OutputDirectory { get; init; } = Path.Combine(TestSupport.RepoPaths.Root, "bench", "results");
 
-    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, cluster); empty = all.</summary>
+    /// <summary>Scenario groups to run (http, signin, realtime, revocation, memory, scale, cluster); empty = all.</summary>
     public HashSet<string> Only { get; init; } = [];
 
     public bool Runs(string group) => Only.Count == 0 || Only.Contains(group);
@@ -50,9 +65,14 @@ public sealed record BenchOptions
           --sign-ins <n>       sequential sign-ins per path (default 200)
           --revocations <n>    revocations measured (default 50)
           --idle-sessions <n>  sessions cached for the memory measurement (default 2000)
+          --scale-sessions <n> sessions cached for the scale row (default 100000)
+          --scale-sockets <n>  concurrent Realtime sockets through one Proxy (default 5000)
+          --revoke-sockets <n> of those, held by one user who is revoked everywhere (default 100)
+          --pause-for-dumps <s> wait at the scale high-water marks, printing the Proxy's pid (e.g. for dotnet-gcdump collect -p)
           --redis-fsync-always Redis with appendfsync always (the AppHost's and the test fixture's setting) instead of snapshots only
+          --no-rate-limits     the Proxies skip their rate limits (runs before issue 17 did: sign-in without the limiter's round trip)
           --proxy-log-level L  the Proxies' Logging:LogLevel:Default (default Warning; Information is what ships)
-          --only <groups>      comma list of http,signin,realtime,revocation,memory,cluster
+          --only <groups>      comma list of http,signin,realtime,revocation,memory,scale,cluster (scale needs memory)
           --out <dir>          where latest.json and latency.svg go (default bench/results)
         """;
 
@@ -71,6 +91,9 @@ public sealed record BenchOptions
                 SignIns = 10,
                 Revocations = 5,
                 IdleSessions = 200,
+                ScaleSessions = 1000,
+                ScaleSockets = 200,
+                RevokeSockets = 20,
             };
         }
         for (var i = 0; i < args.Length; i++)
@@ -83,12 +106,17 @@ public sealed record BenchOptions
                     "--smoke" => options,
                     "--proxy-log-level" => options with { ProxyLogLevel = Next() },
                     "--redis-fsync-always" => options with { RedisFsyncAlways = true },
+                    "--no-rate-limits" => options with { RateLimits = false },
                     "--warmup" => options with { Warmup = Seconds(Next()) },
                     "--duration" => options with { Duration = Seconds(Next()) },
                     "--connections" => options with { Connections = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
                     "--sign-ins" => options with { SignIns = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--revocations" => options with { Revocations = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--idle-sessions" => options with { IdleSessions = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--scale-sessions" => options with { ScaleSessions = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--scale-sockets" => options with { ScaleSockets = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--revoke-sockets" => options with { RevokeSockets = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--pause-for-dumps" => options with { PauseForDumps = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--only" => options with { Only = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },
                     "--out" => options with { OutputDirectory = Path.GetFullPath(Next()) },
                     "-h" or "--help" => throw new ArgumentException(""),

@@ -57,6 +57,7 @@ public static class BenchRun
             await Group("realtime", () => new RealtimeScenario(stack, options, Log).RunAsync(results, session, ct));
             await Group("revocation", () => new RevocationScenario(stack, options, Log).RunAsync(results, sessions, ct));
             await Group("memory", () => new MemoryScenario(stack, options, Log).RunAsync(results, sessions, ct));
+            await Group("scale", () => new ScaleScenario(stack, options, Log).RunAsync(results, session, sessions, ct));
             await Group("cluster", () => new ClusterScenario(stack, options, Log).RunAsync(results, ct));
 
             if (stack.Proxy.RecentOutput.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase) ||
@@ -106,6 +107,14 @@ public static class BenchRun
         if (r.Revocation is { } v)
         {
             panels.Add(new("Revocation", [new("ack → next request 401", v.HttpRefusedAfterAck.Curve), new("request → socket closed", v.SocketClosedAfterRequest.Curve)]));
+        }
+        if (r.Scale.Sessions.Count > 0)
+        {
+            panels.Add(new("Warm session, 1 connection, by cached sessions", [.. r.Scale.Sessions.Select(s => new SvgChart.Series($"{s.Cached:N0} cached", s.Warm.Curve))]));
+        }
+        if (r.Scale.Sockets is { } sockets)
+        {
+            panels.Add(new($"Revoke-all: request → socket closed ({sockets.UserSockets} of {sockets.Sockets:N0} sockets)", [new("close frame received", sockets.Closed.Curve)]));
         }
         return SvgChart.Render($"Gateway latency distributions — {r.StartedAt:yyyy-MM-dd} {r.Machine.Commit}{(r.Smoke ? " (smoke)" : "")}", panels);
     }

@@ -155,20 +155,29 @@ public sealed class AllocationProbe : IAsyncDisposable
     }
 }
 
+/// <summary>The managed heap after a full GC by part: small-object heap (gen 0–2), large-object heap, pinned-object heap
+/// (Kestrel's and the sockets' pinned buffers live there). Each includes that part's free space (fragmentation).</summary>
+public sealed record HeapParts(long SmallObjects, long LargeObjects, long PinnedObjects)
+{
+    public long Total => SmallObjects + LargeObjects + PinnedObjects;
+}
+
 /// <summary>The managed heap of a process right after a full blocking GC that we induce (like dotnet-gcdump).</summary>
 public static class HeapProbe
 {
+    public static async Task<long> LiveHeapAfterFullGcAsync(int pid, TimeSpan timeout) => (await HeapAfterFullGcAsync(pid, timeout)).Total;
+
     private const long GcKeyword = 0x1;
     private const long GcHeapCollectKeyword = 0x800000;
 
-    public static async Task<long> LiveHeapAfterFullGcAsync(int pid, TimeSpan timeout)
+    public static async Task<HeapParts> HeapAfterFullGcAsync(int pid, TimeSpan timeout)
     {
         var client = new DiagnosticsClient(pid);
         using var session = client.StartEventPipeSession(
             [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeyword | GcHeapCollectKeyword)],
             requestRundown: false);
         var source = new EventPipeEventSource(session.EventStream);
-        var result = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var result = new TaskCompletionSource<HeapParts>(TaskCreationOptions.RunContinuationsAsynchronously);
         var inducedFullGc = false;
         source.Clr.GCStart += data =>
         {
@@ -181,7 +190,7 @@ public static class HeapProbe
         {
             if (inducedFullGc)
             {
-                result.TrySetResult(data.GenerationSize0 + data.GenerationSize1 + data.GenerationSize2 + data.GenerationSize3 + data.GenerationSize4);
+                result.TrySetResult(new HeapParts(data.GenerationSize0 + data.GenerationSize1 + data.GenerationSize2, data.GenerationSize3, data.GenerationSize4));
             }
         };
         var processing = Task.Run(() =>

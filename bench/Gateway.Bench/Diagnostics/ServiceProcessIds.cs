@@ -36,6 +36,15 @@ public static class ServiceProcessIds
         throw new InvalidOperationException($"No process found for {service}");
     }
 
+    /// <summary>CPU time (user + system) the process has used, from /proc/&lt;pid&gt;/stat (clock ticks of 1/100 s).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After "pid (comm) ": state is field 3, utime field 14, stime field 15 (1-based over the whole line).
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
     /// <summary>Resident set size (VmRSS) in bytes.</summary>
     public static long ResidentBytes(int pid)
     {

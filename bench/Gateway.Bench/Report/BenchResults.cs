@@ -17,8 +17,9 @@ public sealed record AllocatedType(string Type, double Share, double BytesPerReq
 public sealed record SignInResult(string Path, int Failures, LatencyStats Latency);
 
 /// <summary>Broadcasts delivered from one socket to another on the same topic.</summary>
+/// <remarks>CPU µs per delivered broadcast of each process during the measured window: where the relay's cost goes.</remarks>
 public sealed record RealtimeResult(string Serializer, string Path, int Window, long Delivered, double Seconds, double MessagesPerSecond,
-    LatencyStats Latency);
+    LatencyStats Latency, double EmulatorCpuUsPerMessage = 0, double ProxyCpuUsPerMessage = 0, double HarnessCpuUsPerMessage = 0);
 
 /// <summary>Revoking one session of a user from another of its sessions (DELETE /edge/v1/sessions/{id} on the Proxy).</summary>
 public sealed record RevocationResult(
@@ -60,10 +61,31 @@ public sealed record BenchResults
     public List<RealtimeResult> Realtime { get; init; } = [];
     public RevocationResult? Revocation { get; set; }
     public MemoryResult? Memory { get; set; }
+    public ScaleResult Scale { get; init; } = new();
     public List<TargetCheck> Targets { get; set; } = [];
     public List<string> Notes { get; init; } = [];
 
     /// <summary>/proc/loadavg (1-minute) when the run started and ended: other work on the machine shows up here.</summary>
     public double LoadAverageAtStart { get; init; }
     public double LoadAverageAtEnd { get; set; }
+}
+
+/// <summary>The session cache at one size: the Proxy's heap after a full GC, its RSS, and a warm session's latency (1 connection).</summary>
+public sealed record SessionScaleRow(int Cached, long HeapBytes, long RssBytes, double RequestsPerSecond, LatencyStats Warm,
+    Diagnostics.HeapParts? Heap = null);
+
+/// <summary>Many relayed sockets on one Proxy, and a user holding some of them revoked everywhere.</summary>
+public sealed record SocketScaleResult(int Sockets, long HeapBefore, long HeapAfter, long RssBefore, long RssAfter,
+    int UserSockets, int UserSessions, double RevokeRequestMs, int ClosedWith4001, int NotClosed, int OthersStillOpen, LatencyStats Closed,
+    Diagnostics.HeapParts? PartsBefore = null, Diagnostics.HeapParts? PartsAfter = null)
+{
+    public double HeapBytesPerSocket => (HeapAfter - HeapBefore) / (double)Sockets;
+    public double RssBytesPerSocket => (RssAfter - RssBefore) / (double)Sockets;
+}
+
+/// <summary>Scenario 9 (scale).</summary>
+public sealed record ScaleResult
+{
+    public List<SessionScaleRow> Sessions { get; set; } = [];
+    public SocketScaleResult? Sockets { get; set; }
 }

@@ -52,7 +52,7 @@ public static class TableWriter
         }
         if (r.Realtime.Count > 0)
         {
-            Table(text, $"Realtime broadcast, 1 publisher → 1 receiver, {r.Options.RealtimeWindow} in flight", ["vsn", "path", "delivered", "msg/s", "p50 ms", "p99 ms", "relay/direct"],
+            Table(text, $"Realtime broadcast, 1 publisher → 1 receiver, {r.Options.RealtimeWindow} in flight", ["vsn", "path", "delivered", "msg/s", "p50 ms", "p99 ms", "relay/direct", "CPU µs/msg: emulator", "relay Proxy", "clients"],
                 r.Realtime.Select(x =>
                 {
                     var direct = r.Realtime.FirstOrDefault(d => d.Serializer == x.Serializer && d.Path == RealtimeScenario.Direct);
@@ -60,6 +60,7 @@ public static class TableWriter
                     {
                         x.Serializer, x.Path, x.Delivered.ToString("N0", CultureInfo.InvariantCulture), N(x.MessagesPerSecond, "N0"), N(x.Latency.P50Ms, "0.000"), N(x.Latency.P99Ms, "0.000"),
                         direct is { MessagesPerSecond: > 0 } ? N(x.MessagesPerSecond / direct.MessagesPerSecond * 100, "0") + " %" : "",
+                        N(x.EmulatorCpuUsPerMessage, "0.0"), x.Path == RealtimeScenario.Relay ? N(x.ProxyCpuUsPerMessage, "0.0") : "", N(x.HarnessCpuUsPerMessage, "0.0"),
                     };
                 }));
         }
@@ -85,9 +86,37 @@ public static class TableWriter
             Table(text, "What one cache entry holds (estimated from a resolve answer)", ["part", "bytes"],
                 mem.EntryParts.Select(p => new[] { p.Key, p.Value.ToString("N0", CultureInfo.InvariantCulture) }));
         }
+        if (r.Scale.Sessions.Count > 0)
+        {
+            var first = r.Scale.Sessions[0];
+            Table(text, "Scale: sessions in the Proxy's cache (heap after a full GC, by part; warm session, 1 connection)",
+                ["cached sessions", "managed heap", "of it LOH / POH", "per added session", "VmRSS", "req/s", "p50 ms", "p99 ms"],
+                r.Scale.Sessions.Select(s => new[]
+                {
+                    s.Cached.ToString("N0", CultureInfo.InvariantCulture), Bytes(s.HeapBytes),
+                    s.Heap is { } h ? $"{Bytes(h.LargeObjects)} / {Bytes(h.PinnedObjects)}" : "",
+                    s == first ? (r.Memory is { } m ? N(m.HeapBytesPerSession, "N0") + " B (scenario 8)" : "") : N((s.HeapBytes - first.HeapBytes) / (double)(s.Cached - first.Cached), "N0") + " B",
+                    Bytes(s.RssBytes), N(s.RequestsPerSecond, "N0"), N(s.Warm.P50Ms, "0.000"), N(s.Warm.P99Ms, "0.000"),
+                }));
+        }
+        if (r.Scale.Sockets is { } sk)
+        {
+            Table(text, $"Scale: {sk.Sockets:N0} concurrent Realtime sockets through Proxy 2 (idle, v2), one user holding {sk.UserSockets} on {sk.UserSessions} sessions signs out everywhere on Proxy 1",
+                ["measure", "value", "notes"],
+                [
+                    ["managed heap per socket", N(sk.HeapBytesPerSocket, "N0") + " B", $"{Bytes(sk.HeapBefore)} → {Bytes(sk.HeapAfter)} after a full GC" +
+                        (sk.PartsBefore is { } pb && sk.PartsAfter is { } pa
+                            ? $" (per socket: small objects {N((pa.SmallObjects - pb.SmallObjects) / (double)sk.Sockets, "N0")} B, LOH {N((pa.LargeObjects - pb.LargeObjects) / (double)sk.Sockets, "N0")} B, pinned {N((pa.PinnedObjects - pb.PinnedObjects) / (double)sk.Sockets, "N0")} B)"
+                            : "")],
+                    ["VmRSS per socket", N(sk.RssBytesPerSocket, "N0") + " B", $"{Bytes(sk.RssBefore)} → {Bytes(sk.RssAfter)}"],
+                    ["revoke-all request (scope=all)", N(sk.RevokeRequestMs, "0.0") + " ms", ""],
+                    ["request → socket closed, p50 / p99 / max", $"{N(sk.Closed.P50Ms, "0.0")} / {N(sk.Closed.P99Ms, "0.0")} / {N(sk.Closed.MaxMs, "0.0")} ms",
+                        $"4001: {sk.ClosedWith4001}/{sk.UserSockets}, not closed: {sk.NotClosed}, other sockets still open: {sk.OthersStillOpen:N0}"],
+                ]);
+        }
         if (r.Targets.Count > 0)
         {
-            Table(text, "Targets (issue 7)", ["target", "goal", "measured", "result"],
+            Table(text, "Targets (issues 7 and 17)", ["target", "goal", "measured", "result"],
                 r.Targets.Select(t => new[] { t.Name, t.Target, t.Measured, t.Pass switch { true => "PASS", false => "MISS", null => "n/a" } }));
         }
         foreach (var note in r.Notes)

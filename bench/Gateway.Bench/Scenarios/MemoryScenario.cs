@@ -57,11 +57,11 @@ public sealed class MemoryScenario(BenchStack stack, BenchOptions options, Actio
         };
     }
 
-    /// <summary>One GET per session through the Proxy (8 in flight); every one must be served (200).</summary>
-    private static async Task UseOnceAsync(HttpClient http, Uri url, IReadOnlyList<BenchSession> sessions, CancellationToken ct)
+    /// <summary>One GET per session through the Proxy (8 in flight unless told); every one must be served (200).</summary>
+    internal static async Task UseOnceAsync(HttpClient http, Uri url, IReadOnlyList<BenchSession> sessions, CancellationToken ct, int parallelism = 8)
     {
         var failures = 0;
-        await Parallel.ForEachAsync(sessions, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (session, token) =>
+        await Parallel.ForEachAsync(sessions, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, async (session, token) =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Add("Cookie", session.CookieHeader);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Gateway.Bench.Diagnostics;
 using Gateway.Bench.Load;
 using Gateway.Bench.Report;
 using Gateway.Bench.Stack;
@@ -91,10 +92,20 @@ public sealed class RealtimeScenario(BenchStack stack, BenchOptions options, Act
             }
         }, CancellationToken.None);
 
+        // CPU of the emulator, the relaying Proxy and this harness over the measured window.
+        var emulatorPid = ServiceProcessIds.Find(stack.Emulator);
+        var proxyPid = ServiceProcessIds.Find(stack.EmulatorProxy);
+        double[]? cpuFrom = null;
+        double[] Cpu() => [ServiceProcessIds.CpuSeconds(emulatorPid), ServiceProcessIds.CpuSeconds(proxyPid), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds];
+
         var stalls = 0;
         var sequence = 0L;
         while (Stopwatch.GetTimestamp() < measureTo && !receiving.IsCompleted)
         {
+            if (cpuFrom is null && Stopwatch.GetTimestamp() >= measureFrom)
+            {
+                cpuFrom = Cpu();
+            }
             if (!await window.WaitAsync(TimeSpan.FromSeconds(1), ct))
             {
                 stalls++; // a broadcast was lost; keep going with one slot fewer
@@ -103,6 +114,7 @@ public sealed class RealtimeScenario(BenchStack stack, BenchOptions options, Act
             var payload = string.Create(CultureInfo.InvariantCulture, $$"""{"seq":{{++sequence}},"sent":{{Stopwatch.GetTimestamp()}},"text":"{{Padding}}"}""");
             await publisher.SendTextAsync(publisher.BroadcastFrame(topic, "bench", payload), ct);
         }
+        var cpuTo = Cpu();
         await Task.Delay(200, ct);
         await stop.CancelAsync();
         try
@@ -116,8 +128,9 @@ public sealed class RealtimeScenario(BenchStack stack, BenchOptions options, Act
         {
             log($"6. realtime {serializer} {path}: {stalls} broadcasts were not delivered within 1 s");
         }
+        double PerMessage(int i) => cpuFrom is null || delivered == 0 ? 0 : (cpuTo[i] - cpuFrom[i]) / delivered * 1e6;
         return new RealtimeResult(serializer, path, options.RealtimeWindow, delivered, options.Duration.TotalSeconds,
-            delivered / options.Duration.TotalSeconds, LatencyStats.FromSamples(samples));
+            delivered / options.Duration.TotalSeconds, LatencyStats.FromSamples(samples), PerMessage(0), relay ? PerMessage(1) : 0, PerMessage(2));
     }
 
     private static long SentTimestamp(ref Utf8JsonReader reader)

@@ -44,7 +44,7 @@ public sealed class BenchStack : IAsyncDisposable
 
     public static async Task<BenchStack> StartAsync(BenchOptions options, Action<string> log)
     {
-        var stack = new BenchStack { FsyncEveryWrite = options.RedisFsyncAlways, ProxyLogLevel = options.ProxyLogLevel };
+        var stack = new BenchStack { FsyncEveryWrite = options.RedisFsyncAlways, ProxyLogLevel = options.ProxyLogLevel, RateLimits = options.RateLimits };
         try
         {
             await stack.InitializeAsync(log);
@@ -72,13 +72,37 @@ public sealed class BenchStack : IAsyncDisposable
             .WithProxy("proxy", supabase: Upstream.Url)
             .WithProxy("proxy-emulator")
             .ConfigureAll(Quiet)
-            .Configure(StackService.Proxy, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = ProxyLogLevel })
+            .WithRateLimits()
+            .Configure(StackService.Proxy, RateLimitSettings(new Dictionary<string, string?>
+            {
+                // The scale scenario keeps 100,000 sessions cached (plus the other scenarios' few thousand).
+                ["Gateway:SessionCacheSize"] = "150000",
+                ["Logging:LogLevel:Default"] = ProxyLogLevel,
+            }))
             .WaitingForSessionEventStreams()
             .StartAsync(log);
         if (!FsyncEveryWrite)
         {
             await RedisConfig.UseSnapshotsOnlyAsync(Redis.Port);
         }
+    }
+
+    /// <summary>Whether the Proxies count sign-ins and session calls against their (shared, Redis) rate limits.</summary>
+    public bool RateLimits { get; init; } = true;
+
+    /// <summary>
+    /// Rate limits on, as shipped, so a sign-in pays the limiter's round trip to the SessionApi like a user's does;
+    /// the budgets are far above anything the bench sends, so every hit is counted and none is refused.
+    /// </summary>
+    private Dictionary<string, string?> RateLimitSettings(Dictionary<string, string?> settings)
+    {
+        settings["Gateway:RateLimits:Enabled"] = RateLimits ? "true" : "false";
+        foreach (var kind in new[] { "SignIn", "Refresh", "Otp", "Session" })
+        {
+            settings[$"Gateway:RateLimits:{kind}:PerIp"] = "100000000";
+            settings[$"Gateway:RateLimits:{kind}:PerSession"] = "100000000";
+        }
+        return settings;
     }
 
     private static Dictionary<string, string?> With(Dictionary<string, string?> settings)
